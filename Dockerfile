@@ -1,0 +1,38 @@
+# The consent platform behind gunicorn. Configure it through the environment (see README):
+# SECRET_KEY and ALLOWED_HOSTS are required; DATABASE_URL points at PostgreSQL in production
+# (the default is an SQLite file under /app/var, for a quick look only).
+# Apply migrations before starting a new version:  docker run --rm --env-file .env IMAGE python manage.py migrate
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Static files are collected (compressed, hashed names) at build time, owned by root and read-only
+# for the app. The key given here exists only for this step and is not kept in the image.
+RUN SECRET_KEY=build-only-not-a-secret DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+        python manage.py collectstatic --noinput \
+    && rm -f /tmp/build.sqlite3 \
+    && mkdir -p /app/var \
+    && chown app:app /app/var
+
+USER app
+
+EXPOSE 8000
+
+# Healthy when /healthz answers 200 (the app is up and the database answers). The request names the
+# first allowed host, so that host checking accepts it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import os, sys, urllib.request as r; h = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; q = r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}); sys.exit(0 if r.urlopen(q, timeout=4).status == 200 else 1)"
+
+# Workers: set WEB_CONCURRENCY (gunicorn reads it); no access log, as request paths can name subjects.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "30", "--error-logfile", "-"]

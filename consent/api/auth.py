@@ -1,0 +1,129 @@
+"""Who may call the API: API keys for the server endpoints, throttles for everyone.
+
+A key belongs to one site and may carry scopes; an empty scope list grants every scope.
+"""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import SimpleRateThrottle
+
+from consent.exceptions import ConsentError
+from consent.models import ApiKey
+from consent.tokens import find_api_key
+
+SCOPES = {
+    "decisions:write": "Record decisions for subjects (POST /subjects/{ref}/decisions).",
+    "consents:read": "Read a subject's consents and check who may receive a purpose.",
+    "audit:read": "Read and export the audit trail.",
+}
+# How stale `last_used_at` may get before a request writes it again: one write per key per minute.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+_KEY_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
+
+
+def client_ip(request):
+    """The caller's address: REMOTE_ADDR, or the proxy's view of it when BEHIND_PROXY is set.
+
+    Behind one trusted proxy the right-most X-Forwarded-For entry is the address that proxy saw;
+    entries further left are whatever the client chose to send.
+    """
+    meta = getattr(request, "META", {})
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:64]
+    return meta.get("REMOTE_ADDR", "")
+
+
+def touch(key, now=None):
+    """Record when a key was last used, writing at most once a minute per key."""
+    now = now or timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <api key>`. Sets request.auth to the ApiKey (with its site)."""
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise exceptions.AuthenticationFailed("Send the API key as 'Authorization: Bearer <api key>'.")
+        key = find_api_key(token) if _KEY_SHAPE.match(token) else None
+        if key is None:
+            raise exceptions.AuthenticationFailed("The API key is not valid or has been revoked.")
+        touch(key)
+        return (None, key)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="consent-api"'
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = ApiKeyAuthentication
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A site's API key, created with `manage.py create_api_key SITE_KEY`.",
+        }
+
+
+class HasApiKeyScope(BasePermission):
+    """A live key, for the site the request names (if any), holding the view's `required_scope`."""
+
+    def has_permission(self, request, view):
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            raise exceptions.NotAuthenticated("An API key is required: 'Authorization: Bearer <api key>'.")
+        named = request.query_params.get("site")
+        if named is not None and named != key.site.key:
+            raise ConsentError(
+                "auth.wrong_site",
+                "This API key belongs to another site.",
+                {"site": [f"The key is not valid for site {named[:64]!r}."]},
+                status=403,
+            )
+        scope = getattr(view, "required_scope", None)
+        if scope and key.scopes and scope not in key.scopes:
+            raise ConsentError(
+                "auth.missing_scope",
+                f"This API key lacks the scope {scope!r}.",
+                {"authorization": [f"Scope {scope!r} is required."]},
+                status=403,
+            )
+        return True
+
+
+class PublicThrottle(SimpleRateThrottle):
+    """The banner endpoints, per client address."""
+
+    scope = "public"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+
+class ServerThrottle(SimpleRateThrottle):
+    """The server endpoints, per API key."""
+
+    scope = "server"
+
+    def get_cache_key(self, request, view):
+        key = request.auth
+        ident = key.prefix if isinstance(key, ApiKey) else client_ip(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,0 +1,115 @@
+"""Server API for links the site puts in front of its users: preference-centre links and
+one-click unsubscribe headers (RFC 2369 / RFC 8058)."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from consent.api.views import ERRORS, ServerView, check_ref
+from consent.exceptions import ConsentError, NotFound
+from consent.models import Purpose, Subject
+from consent.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
+from consent.selectors import iso
+from consent.services import find_subject, record_audit, resolve_subject
+from consent.unsubscribe import list_unsubscribe_headers
+
+_LINK = inline_serializer("PreferenceLink", {"url": serializers.URLField(), "expires_at": serializers.DateTimeField()})
+_LINK_REQUEST = inline_serializer(
+    "PreferenceLinkRequest",
+    {
+        "email": serializers.EmailField(required=False, help_text="Contact address for policy-change notices."),
+        "ttl_seconds": serializers.IntegerField(required=False, help_text="Link lifetime; default 7 days, max 31."),
+    },
+)
+_HEADERS = inline_serializer(
+    "UnsubscribeHeaders",
+    {"List-Unsubscribe": serializers.CharField(), "List-Unsubscribe-Post": serializers.CharField()},
+)
+
+
+def _errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+class PreferenceLinkView(ServerView):
+    required_scope = "decisions:write"
+
+    @extend_schema(
+        operation_id="subject_preference_link",
+        tags=["subjects"],
+        summary="A signed, expiring link to the subject's preference centre",
+        description="For the site's account page or its emails. Creates the subject if the site has not "
+        "sent anything for it yet. An optional `email` is kept for policy-change notices.",
+        request=_LINK_REQUEST,
+        responses={200: _LINK, **_errors(400, 401, 403, 415, 429)},
+    )
+    def post(self, request, subject_ref):
+        ref = check_ref(subject_ref)
+        site = request.auth.site
+        data = request.data if request.data not in (None, "") else {}
+        if not isinstance(data, dict):
+            raise ConsentError(
+                "request.invalid", "body: Expected a JSON object.", {"body": ["Expected a JSON object."]}
+            )
+        errors = {}
+        email = data.get("email")
+        if email is not None:
+            try:
+                if not isinstance(email, str) or len(email) > 254:
+                    raise ValidationError("bad")
+                validate_email(email)
+            except ValidationError:
+                errors["email"] = ["Expected an email address."]
+        ttl = data.get("ttl_seconds", int(LINK_TTL.total_seconds()))
+        max_ttl = int(LINK_MAX_TTL.total_seconds())
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= max_ttl:
+            errors["ttl_seconds"] = [f"Expected a whole number of seconds between 60 and {max_ttl}."]
+        if errors:
+            first, messages = next(iter(errors.items()))
+            raise ConsentError("request.invalid", f"{first}: {messages[0]}", errors)
+        subject_id = resolve_subject(site, ref=ref, email=email or "")
+        subject = Subject.objects.get(pk=subject_id)
+        if subject.erased_at is not None:
+            raise ConsentError("subject.erased", "This subject was erased.", {"subject_ref": ["Erased."]}, 410)
+        if email and subject.email != email:
+            Subject.objects.filter(pk=subject_id).update(email=email)
+            record_audit(
+                action="subject.email_set", site=site, actor_label=f"api:{request.auth.prefix}", subject=subject
+            )
+        url, expires_at = make_preference_link(site, subject_id, ttl=timedelta(seconds=ttl))
+        return Response({"url": url, "expires_at": iso(expires_at)})
+
+
+class UnsubscribeHeadersView(ServerView):
+    required_scope = "consents:read"
+
+    @extend_schema(
+        operation_id="subject_unsubscribe_headers",
+        tags=["subjects"],
+        summary="List-Unsubscribe headers for one subject and purpose (one-click, RFC 8058)",
+        parameters=[OpenApiParameter("purpose", str, OpenApiParameter.QUERY, required=True)],
+        responses={200: _HEADERS, **_errors(400, 401, 403, 404, 429)},
+    )
+    def get(self, request, subject_ref):
+        ref = check_ref(subject_ref)
+        site = request.auth.site
+        key = request.query_params.get("purpose")
+        if not key:
+            raise ConsentError(
+                "request.invalid", "purpose: This parameter is required.", {"purpose": ["This parameter is required."]}
+            )
+        purpose = Purpose.objects.filter(site=site, key=key[:64]).first()
+        if purpose is None:
+            raise ConsentError(
+                "decision.unknown_purpose",
+                f"Unknown purpose {key[:64]!r} for site {site.key!r}.",
+                {"purpose": ["Unknown purpose."]},
+            )
+        subject_id = find_subject(site, ref)
+        if subject_id is None:
+            raise NotFound("subject.not_found", "No subject with this reference.", {"subject_ref": ["Unknown."]})
+        return Response(list_unsubscribe_headers(site, subject_id, purpose))

@@ -1,0 +1,23 @@
+"""API v1 routes, mounted at /api/v1/ by config/urls.py."""
+
+from django.urls import path
+
+from consent.api import views
+from consent.api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
+from cookies.api import ObservedCookiesView
+
+urlpatterns = [
+    path("sites/<str:site_key>/config", views.SiteConfigView.as_view(), name="api-site-config"),
+    path("sites/<str:site_key>/decisions", views.SiteDecisionsView.as_view(), name="api-site-decisions"),
+    path("subjects/<str:subject_ref>/decisions", views.SubjectDecisionsView.as_view(), name="api-subject-decisions"),
+    path("subjects/<str:subject_ref>/consents", views.SubjectConsentsView.as_view(), name="api-subject-consents"),
+    path("subjects/<str:subject_ref>/preference-link", PreferenceLinkView.as_view(), name="api-preference-link"),
+    path(
+        "subjects/<str:subject_ref>/unsubscribe-headers",
+        UnsubscribeHeadersView.as_view(),
+        name="api-unsubscribe-headers",
+    ),
+    path("consents/check", views.ConsentCheckView.as_view(), name="api-consents-check"),
+    path("audit", views.AuditView.as_view(), name="api-audit"),
+    path("sites/<str:site_key>/observed-cookies", ObservedCookiesView.as_view(), name="api-observed-cookies"),
+]

@@ -1,0 +1,468 @@
+"""API v1. Views stay thin: they check the shape of the input and call services and selectors.
+
+Public (the banner): site config and decisions, throttled per address, CORS per site origins
+(see consent.middleware). Server to server: a site's API key, throttled per key.
+"""
+
+import hashlib
+import re
+import uuid
+
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consent.api import audit as audit_trail
+from consent.api import schemas
+from consent.api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle, client_ip
+from consent.api.catalogue import get_catalogue
+from consent.api.parsers import SafeJSONParser, dumps
+from consent.exceptions import ConsentError, NotFound
+from consent.models import Method
+from consent.selectors import subject_consents, who_may
+from consent.services import MAX_REF_LENGTH, find_subject, record_decision
+from consent.tokens import TokenError, read_subject_token
+from cookies.services import banner_config
+
+BANNER_METHODS = tuple(schemas.BANNER_METHODS)
+SERVER_METHODS = tuple(schemas.SERVER_METHODS)
+MAX_CHECK_SUBJECTS = 10_000
+MAX_VERSION = 2**31 - 1
+CONFIG_MAX_AGE = 60
+_SITE_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+ERRORS = {
+    400: OpenApiResponse(schemas.ErrorSerializer, description="Bad input; `fields` names each field at fault."),
+    401: OpenApiResponse(schemas.ErrorSerializer, description="Missing, unknown or revoked API key."),
+    403: OpenApiResponse(schemas.ErrorSerializer, description="The key is another site's, or lacks the scope."),
+    404: OpenApiResponse(schemas.ErrorSerializer, description="Unknown site or subject."),
+    409: OpenApiResponse(schemas.ErrorSerializer, description="The id was already used for another decision."),
+    413: OpenApiResponse(schemas.ErrorSerializer, description="Body over the size limit."),
+    415: OpenApiResponse(schemas.ErrorSerializer, description="Not application/json."),
+    429: OpenApiResponse(schemas.ErrorSerializer, description="Too many requests; see Retry-After."),
+}
+
+
+def _errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+# --- input checks ---------------------------------------------------------------------------
+
+
+def _invalid(fields, code="request.invalid"):
+    first, messages = next(iter(fields.items()))
+    return ConsentError(code, f"{first}: {messages[0]}", fields)
+
+
+def _object_body(request):
+    data = request.data
+    if not isinstance(data, dict):
+        raise _invalid({"body": ["Expected a JSON object."]})
+    return data
+
+
+def _string(data, name, errors, *, required=False, max_length=128, default=None):
+    value = data.get(name)
+    if value is None:
+        if required:
+            errors[name] = ["This field is required."]
+        return default
+    if not isinstance(value, str):
+        errors[name] = ["Expected a string."]
+    elif required and not value.strip():
+        errors[name] = ["Must not be blank."]
+    elif len(value) > max_length:
+        errors[name] = [f"At most {max_length} characters."]
+    elif _CONTROL.search(value):
+        errors[name] = ["Must not contain control characters."]
+    else:
+        return value
+    return default
+
+
+def _version(data, name, errors):
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VERSION:
+        errors[name] = ["Expected a whole number >= 0."]
+        return None
+    return value
+
+
+def _receipt_id(data, errors):
+    value = data.get("id")
+    if value is None:
+        errors["id"] = ["This field is required: a client-generated UUID."]
+        return None
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    errors["id"] = ["Must be a UUID, e.g. 6f1c2b9e-6d7a-4f7e-9a61-0c3f5b2d8e41."]
+    return None
+
+
+def check_ref(ref, field="subject_ref"):
+    """A subject reference from a path or query: a site user id or a banner visitor id."""
+    if not ref or len(ref) > MAX_REF_LENGTH or _CONTROL.search(ref):
+        raise _invalid({field: [f"Expected 1-{MAX_REF_LENGTH} characters without control characters."]})
+    return ref
+
+
+def _decision_options(data, errors):
+    """Fields shared by the banner and the server decision bodies."""
+    options = {
+        "banner_version": _version(data, "banner_version", errors),
+        "policy_version": _version(data, "policy_version", errors),
+        "language": _string(data, "language", errors, max_length=16, default=""),
+        "jurisdiction": _string(data, "jurisdiction", errors, max_length=8, default=""),
+        "decisions": data.get("decisions"),
+        "vendors": data.get("vendors"),
+    }
+    # Minors: passed through to the service, which validates them.
+    for name in ("age", "parental_consent"):
+        if name in data:
+            options[name] = data[name]
+    return options
+
+
+def _catalogue(site_key):
+    catalogue = get_catalogue(site_key) if _SITE_KEY.match(site_key) else None
+    if catalogue is None:
+        raise NotFound("site.not_found", f"No site with key {site_key[:64]!r}.", {"site_key": ["Unknown site."]})
+    return catalogue
+
+
+class PublicView(APIView):
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [PublicThrottle]
+    parser_classes = [SafeJSONParser]
+
+
+class ServerView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasApiKeyScope]
+    throttle_classes = [ServerThrottle]
+    parser_classes = [SafeJSONParser]
+
+    def catalogue(self):
+        return _catalogue(self.request.auth.site.key)
+
+
+SITE_PARAM = OpenApiParameter(
+    "site", str, OpenApiParameter.QUERY, required=False, description="Optional: the site key the key must belong to."
+)
+
+
+# --- public: the banner ---------------------------------------------------------------------
+
+
+class SiteConfigView(PublicView):
+    @extend_schema(
+        operation_id="site_config",
+        tags=["banner"],
+        summary="Banner configuration in one language",
+        description=(
+            "Purposes, vendors, cookies, texts and versions for the banner. Unknown languages fall "
+            "back to the site default. Sends a strong ETag; answers 304 to a matching If-None-Match."
+        ),
+        parameters=[OpenApiParameter("lang", str, OpenApiParameter.QUERY, required=False, description="e.g. fr")],
+        responses={
+            200: schemas.BannerConfigSerializer,
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)."),
+            **_errors(404, 429),
+        },
+    )
+    def get(self, request, site_key):
+        catalogue = _catalogue(site_key)
+        lang = request.query_params.get("lang")
+        if lang is not None and (len(lang) > 16 or _CONTROL.search(lang)):
+            lang = None
+        payload = dumps(banner_config(catalogue.site, lang)).encode()
+        etag = '"' + hashlib.sha256(payload).hexdigest()[:40] + '"'
+        candidates = [tag.strip().removeprefix("W/") for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]
+        if etag in candidates or "*" in candidates:
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = HttpResponse(payload, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = f"public, max-age={CONFIG_MAX_AGE}"
+        return response
+
+
+class SiteDecisionsView(PublicView):
+    @extend_schema(
+        operation_id="site_record_decision",
+        tags=["banner"],
+        summary="Record a visitor's decision from the banner",
+        description=(
+            "Idempotent on `id`: a replay returns the same receipt with 200; the same id with other "
+            "content is 409. An optional `subject_token` links the visitor to a site user."
+        ),
+        request=schemas.BannerDecisionSerializer,
+        responses={
+            201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
+            200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of an id already recorded."),
+            **_errors(400, 404, 409, 413, 415, 429),
+        },
+        examples=[
+            OpenApiExample(
+                "Custom choice",
+                request_only=True,
+                value={
+                    "id": "6f1c2b9e-6d7a-4f7e-9a61-0c3f5b2d8e41",
+                    "visitor_id": "v-3b9d1c",
+                    "decisions": {"analytics": "granted", "advertising": "denied"},
+                    "vendors": {"partner_ads": "denied"},
+                    "method": "custom",
+                    "banner_version": 3,
+                    "policy_version": 2,
+                    "language": "fr",
+                },
+            )
+        ],
+    )
+    def post(self, request, site_key):
+        catalogue = _catalogue(site_key)
+        site = catalogue.site
+        data = _object_body(request)
+        errors = {}
+        receipt_id = _receipt_id(data, errors)
+        visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
+        options = _decision_options(data, errors)
+        user_id = None
+        token = data.get("subject_token")
+        if token is not None:
+            try:
+                user_id = read_subject_token(site, token)
+            except TokenError as exc:
+                errors["subject_token"] = [str(exc)]
+        if errors:
+            raise _invalid(errors, "decision.invalid")
+        evidence = {"gpc": True} if request.META.get("HTTP_SEC_GPC") == "1" else None
+        body, created = record_decision(
+            site,
+            receipt_id=receipt_id,
+            method=data.get("method"),
+            visitor_id=visitor_id,
+            user_id=user_id,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            evidence=evidence,
+            allowed_methods=BANNER_METHODS,
+            catalogue=catalogue.as_pair(),
+            **options,
+        )
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- server to server -----------------------------------------------------------------------
+
+
+class SubjectDecisionsView(ServerView):
+    required_scope = "decisions:write"
+
+    @extend_schema(
+        operation_id="subject_record_decision",
+        tags=["subjects"],
+        summary="Record consents captured by the site's own forms",
+        description="Same body as the banner's, without visitor_id; `method` defaults to `api`.",
+        parameters=[SITE_PARAM],
+        request=schemas.ServerDecisionSerializer,
+        responses={
+            201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
+            200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of an id already recorded."),
+            **_errors(400, 401, 403, 409, 413, 415, 429),
+        },
+    )
+    def post(self, request, subject_ref):
+        ref = check_ref(subject_ref)
+        catalogue = self.catalogue()
+        data = _object_body(request)
+        errors = {}
+        receipt_id = _receipt_id(data, errors)
+        options = _decision_options(data, errors)
+        method = data.get("method")
+        if method is None:
+            method = Method.API
+        if errors:
+            raise _invalid(errors, "decision.invalid")
+        body, created = record_decision(
+            catalogue.site,
+            receipt_id=receipt_id,
+            method=method,
+            ref=ref,
+            evidence={"api_key": request.auth.prefix},
+            allowed_methods=SERVER_METHODS,
+            catalogue=catalogue.as_pair(),
+            **options,
+        )
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class SubjectConsentsView(ServerView):
+    required_scope = "consents:read"
+
+    @extend_schema(
+        operation_id="subject_consents",
+        tags=["subjects"],
+        summary="A subject's current state per purpose and full history",
+        parameters=[SITE_PARAM],
+        responses={200: schemas.SubjectConsentsSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    def get(self, request, subject_ref):
+        ref = check_ref(subject_ref)
+        site = self.catalogue().site
+        subject_id = find_subject(site, ref)
+        if subject_id is None:
+            raise NotFound("subject.not_found", "No subject with this reference.", {"subject_ref": ["Unknown."]})
+        return Response(subject_consents(site, subject_id, label=ref))
+
+
+class ConsentCheckView(ServerView):
+    required_scope = "consents:read"
+
+    @extend_schema(
+        operation_id="consents_check",
+        tags=["subjects"],
+        summary="Who may, and who may not, be processed for a purpose",
+        description=(
+            f"Up to {MAX_CHECK_SUBJECTS:,} subject references per call (body limit 1 MB). Unknown references "
+            "are denied unless the purpose is always allowed or a legitimate interest nobody objected to."
+        ),
+        parameters=[SITE_PARAM],
+        request=schemas.CheckRequestSerializer,
+        responses={200: schemas.CheckResponseSerializer, **_errors(400, 401, 403, 413, 415, 429)},
+    )
+    def post(self, request):
+        catalogue = self.catalogue()
+        data = _object_body(request)
+        errors = {}
+        purpose_key = _string(data, "purpose", errors, required=True, max_length=64)
+        purpose = catalogue.purposes.get(purpose_key) if purpose_key else None
+        if purpose_key and purpose is None:
+            errors["purpose"] = [f"Unknown purpose {purpose_key!r} for site {catalogue.site.key!r}."]
+        vendor_key = _string(data, "vendor", errors, max_length=64)
+        vendor = catalogue.vendors.get(vendor_key) if vendor_key else None
+        if vendor_key and vendor is None:
+            errors["vendor"] = [f"Unknown vendor {vendor_key!r} for site {catalogue.site.key!r}."]
+        refs = data.get("subjects")
+        if not isinstance(refs, list):
+            errors["subjects"] = ["Expected a list of subject references."]
+        elif len(refs) > MAX_CHECK_SUBJECTS:
+            errors["subjects"] = [f"At most {MAX_CHECK_SUBJECTS} subjects per call; split the list."]
+        else:
+            for index, ref in enumerate(refs):
+                if not isinstance(ref, str) or not ref or len(ref) > MAX_REF_LENGTH or _CONTROL.search(ref):
+                    errors[f"subjects.{index}"] = [f"Expected a string of 1-{MAX_REF_LENGTH} characters."]
+                    if len(errors) >= 20:
+                        break
+        if errors:
+            code = "check.unknown_purpose" if "purpose" in errors and purpose_key else "check.invalid"
+            raise _invalid(errors, code)
+        allowed, denied = who_may(catalogue.site, purpose, refs, vendor=vendor)
+        body = {"purpose": purpose.key, "allowed": allowed, "denied": denied}
+        if vendor is not None:
+            body["vendor"] = vendor.key
+        return Response(body)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Only announces text/csv for `?format=csv`; the audit view streams the CSV itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return dumps(data).encode() if data is not None else b""
+
+
+class AuditView(ServerView):
+    required_scope = "audit:read"
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="audit_trail",
+        tags=["audit"],
+        summary="The audit trail: consent events, staff actions and notifications, newest first",
+        description=(
+            "Cursor-paginated: pass `next_cursor` back as `cursor`. `?format=csv` streams every matching "
+            "row as CSV (same filters, no page limit)."
+        ),
+        parameters=[
+            SITE_PARAM,
+            OpenApiParameter("subject", str, description="A site user id or visitor id."),
+            OpenApiParameter("purpose", str, description="A purpose key (consent events only)."),
+            OpenApiParameter(
+                "kind", str, description="consent, staff, notification, a decision (granted...) or an action name."
+            ),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Inclusive lower bound."),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Exclusive upper bound."),
+            OpenApiParameter("cursor", str, description="From the previous page's next_cursor."),
+            OpenApiParameter("limit", int, description=f"Rows per page, 1-{audit_trail.MAX_LIMIT} (default 100)."),
+            OpenApiParameter("format", str, enum=["json", "csv"], description="csv streams a CSV export."),
+        ],
+        responses={
+            (200, "application/json"): schemas.AuditPageSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            **_errors(400, 401, 403, 429),
+        },
+    )
+    def get(self, request):
+        catalogue = self.catalogue()
+        params = request.query_params
+        values = {}
+        for name in ("subject", "purpose", "kind", "since", "until", "cursor", "limit"):
+            value = params.get(name)
+            if value is not None and (len(value) > 512 or _CONTROL.search(value)):
+                raise _invalid({name: ["Too long or contains control characters."]})
+            values[name] = value
+        if values["subject"] is not None:
+            check_ref(values["subject"], "subject")
+        limit = 100
+        if values["limit"] is not None:
+            try:
+                limit = int(values["limit"])
+            except ValueError:
+                limit = 0
+            if not 1 <= limit <= audit_trail.MAX_LIMIT:
+                raise _invalid({"limit": [f"Expected a whole number from 1 to {audit_trail.MAX_LIMIT}."]})
+        query = audit_trail.AuditQuery(
+            catalogue.site,
+            subject=values["subject"],
+            purpose=values["purpose"],
+            kind=values["kind"],
+            since=values["since"],
+            until=values["until"],
+            catalogue=catalogue,
+        )
+        if values["cursor"]:
+            audit_trail.decode_cursor(values["cursor"])  # a bad cursor is a 400 before streaming starts
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(
+                audit_trail.csv_lines(query.iterate(cursor=values["cursor"])), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="audit-{catalogue.site.key}.csv"'
+            return response
+        rows, next_cursor = query.page(limit, values["cursor"])
+        next_url = None
+        if next_cursor:
+            query_dict = params.copy()
+            query_dict["cursor"] = next_cursor
+            next_url = request.build_absolute_uri(request.path) + "?" + query_dict.urlencode()
+        return Response({"results": rows, "next_cursor": next_cursor, "next": next_url})
+
+    def handle_exception(self, exc):
+        # Errors are always JSON, even when CSV was asked for.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)

@@ -1,0 +1,403 @@
+"""Console pages beyond the model lists: dashboard, subject look-up, banner editor, second factor.
+
+Each view checks its capability (consent.roles) and raises 403 otherwise; the admin site has
+already required a signed-in, verified staff member. Changes and exports are audited.
+"""
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from consent.console import charts
+from consent.console import dashboard as queries
+from consent.console.exports import csv_response
+from consent.exceptions import ConsentError
+from consent.models import AliasKind, Notification, RightsRequest, Site, Subject, SubjectAlias
+from consent.roles import can
+from consent.selectors import subject_consents
+from consent.services import record_audit
+from cookies.models import BannerVersion
+from cookies.services import TEXT_KEYS, preview_config, publish_banner_draft, validate_texts
+
+
+def _require(request, capability):
+    if not can(request.user, capability):
+        raise PermissionDenied
+
+
+def _context(request, title, **extra):
+    from django.contrib import admin
+
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+
+def _pick_site(request):
+    sites = list(Site.objects.order_by("name"))
+    key = request.GET.get("site")
+    site = next((s for s in sites if s.key == key), None) if key else (sites[0] if sites else None)
+    if key and site is None:
+        raise Http404("No such site.")
+    return sites, site
+
+
+def _period(request):
+    try:
+        return queries.parse_period(request.GET.get("start"), request.GET.get("end")), {}
+    except ConsentError as err:
+        return queries.parse_period(), err.fields
+
+
+def dashboard(request):
+    """Per site and period: consent rates, method split, withdrawals, GPC, audiences, campaigns."""
+    _require(request, "dashboard")
+    sites, site = _pick_site(request)
+    period, period_errors = _period(request)
+    context = _context(request, "Dashboard", sites=sites, site=site, period=period, period_errors=period_errors)
+    if site is None:
+        return TemplateResponse(request, "console/dashboard.html", context)
+    data = queries.build(site, period)
+    day_labels = [d.strftime("%m-%d") for d in data["days"]]
+    span = f"{period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}"
+    rate_summary = ", ".join(f"{k} {v}%" for k, v in data["rate_overall"].items() if v is not None) or "no decisions"
+    camp = data["campaigns"]
+    context.update(
+        data=data,
+        can_export=can(request.user, "export"),
+        query=f"site={site.key}&start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}",
+        charts=[
+            {
+                "name": "consent-rate",
+                "heading": "Consent rate per purpose, per day",
+                "svg": charts.line_chart(
+                    "chart-consent-rate",
+                    f"Daily consent rate per purpose, {span}",
+                    f"Share of decisions that granted each purpose, per day. Over the period: {rate_summary}.",
+                    day_labels,
+                    [(k, data["rate"][k]) for k in data["purposes"]],
+                    y_max=100,
+                    y_suffix="%",
+                ),
+            },
+            {
+                "name": "methods",
+                "heading": "How people decided",
+                "svg": charts.bar_chart(
+                    "chart-methods",
+                    f"Decisions by method, {span}",
+                    "Recorded purpose decisions by how they were made: "
+                    + ", ".join(f"{m['label']} {m['share']}%" for m in data["methods"]),
+                    [m["label"] for m in data["methods"]],
+                    [("decisions", [m["events"] for m in data["methods"]])],
+                ),
+            },
+            {
+                "name": "activity",
+                "heading": "Withdrawals and GPC signals per day",
+                "svg": charts.line_chart(
+                    "chart-activity",
+                    f"Withdrawals and GPC opt-outs per day, {span}",
+                    f"{data['totals']['withdrawals']} withdrawals and {data['totals']['gpc_events']} decisions "
+                    f"from a GPC signal ({data['totals']['gpc_share'] or 0}% of all) in the period.",
+                    day_labels,
+                    [
+                        ("withdrawals", [r["withdrawals"] for r in data["daily"]]),
+                        ("GPC signals", [r["gpc"] for r in data["daily"]]),
+                    ],
+                ),
+            },
+            {
+                "name": "jurisdictions",
+                "heading": "Consent rate by jurisdiction",
+                "svg": charts.bar_chart(
+                    "chart-jurisdictions",
+                    f"Consent rate by jurisdiction, {span}",
+                    "; ".join(f"{r['key']}: {r['rate']}% of {r['decisions']}" for r in data["jurisdictions"][:12]),
+                    [r["key"] for r in data["jurisdictions"]],
+                    [("consent rate", [r["rate"] for r in data["jurisdictions"]])],
+                    max_value=100,
+                    suffix="%",
+                ),
+            },
+            {
+                "name": "languages",
+                "heading": "Consent rate by language",
+                "svg": charts.bar_chart(
+                    "chart-languages",
+                    f"Consent rate by banner language, {span}",
+                    "; ".join(f"{r['key']}: {r['rate']}% of {r['decisions']}" for r in data["languages"]),
+                    [r["key"] for r in data["languages"]],
+                    [("consent rate", [r["rate"] for r in data["languages"]])],
+                    max_value=100,
+                    suffix="%",
+                ),
+            },
+            {
+                "name": "campaigns",
+                "heading": "Policy-change notices",
+                "svg": charts.bar_chart(
+                    "chart-campaigns",
+                    "Notices per policy version by status",
+                    "; ".join(
+                        f"version {c['policy_version']}: {c['queued']} queued, {c['sent']} sent, "
+                        f"{c['failed']} failed, {c['acknowledged']} acknowledged"
+                        for c in camp
+                    )
+                    or "No notices sent.",
+                    [f"policy v{c['policy_version']}" for c in camp],
+                    [(s, [c[s] for c in camp]) for s in ("queued", "sent", "failed", "acknowledged")],
+                ),
+            },
+        ],
+    )
+    return TemplateResponse(request, "console/dashboard.html", context)
+
+
+def chart_csv(request, site_key, chart):
+    """The numbers behind one chart; an export, so it needs the export right and is audited."""
+    _require(request, "dashboard")
+    _require(request, "export")
+    site = get_object_or_404(Site, key=site_key)
+    if chart not in queries.CHARTS:
+        raise Http404("No such chart.")
+    try:
+        period = queries.parse_period(request.GET.get("start"), request.GET.get("end"))
+    except ConsentError as err:
+        return TemplateResponse(
+            request, "console/error.html", _context(request, "Invalid period", error=err), status=400
+        )
+    header, rows = queries.chart_table(queries.build(site, period), chart)
+    record_audit(
+        action="dashboard.exported",
+        site=site,
+        actor=request.user,
+        data={"chart": chart, "start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    return csv_response(f"{site.key}-{chart}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv", header, rows)
+
+
+# --- subjects -------------------------------------------------------------------------------------
+
+
+def find_subjects(query, site=None, limit=50):
+    """Subjects known by this exact site user id, visitor id or email."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    ids = SubjectAlias.objects.filter(value=query).values("subject_id")
+    subjects = Subject.objects.filter(Q(pk__in=ids) | Q(email__iexact=query))
+    if site is not None:
+        subjects = subjects.filter(site=site)
+    return list(subjects.select_related("site").prefetch_related("aliases").order_by("site__name", "pk")[:limit])
+
+
+def subject_lookup(request):
+    _require(request, "subjects")
+    sites = list(Site.objects.order_by("name"))
+    query = request.GET.get("q", "")[:200]
+    site = next((s for s in sites if s.key == request.GET.get("site")), None)
+    results = find_subjects(query, site) if query else None
+    return TemplateResponse(
+        request,
+        "console/subjects.html",
+        _context(request, "Subject look-up", sites=sites, query=query, site=site, results=results),
+    )
+
+
+def _label(subject):
+    aliases = {a.kind: a.value for a in subject.aliases.all()}
+    return aliases.get(AliasKind.USER) or aliases.get(AliasKind.VISITOR) or f"subject {subject.pk}"
+
+
+def subject_detail(request, subject_id):
+    """A person's current state per purpose and full history; staff access is itself audited."""
+    _require(request, "subjects")
+    subject = get_object_or_404(Subject.objects.select_related("site").prefetch_related("aliases"), pk=subject_id)
+    state = subject_consents(subject.site, subject.pk, label=_label(subject))
+    as_csv = request.GET.get("format") == "csv"
+    if as_csv:
+        _require(request, "export")
+    record_audit(
+        action="subject.exported" if as_csv else "subject.viewed",
+        site=subject.site,
+        actor=request.user,
+        subject=subject,
+        obj=subject,
+    )
+    if as_csv:
+        header = ["recorded_at", "purpose", "vendor", "state", "version", "method", "policy_version", "banner_version"]
+        rows = (
+            [
+                h["recorded_at"],
+                h["purpose"],
+                h["vendor"] or "",
+                h["state"],
+                h["version"],
+                h["method"],
+                h["policy_version"],
+                h["banner_version"],
+            ]
+            for h in state["history"]
+        )
+        return csv_response(f"subject-{subject.pk}-history.csv", header, rows)
+    context = _context(
+        request,
+        f"Subject {subject.pk}",
+        subject=subject,
+        state=state,
+        purposes=list(state["purposes"].items()),
+        history=list(reversed(state["history"])),
+        rights_requests=RightsRequest.objects.filter(subject=subject).order_by("-received_at"),
+        notifications=Notification.objects.filter(subject=subject).select_related("policy_version"),
+        can_export=can(request.user, "export"),
+    )
+    return TemplateResponse(request, "console/subject.html", context)
+
+
+# --- banner editor --------------------------------------------------------------------------------
+
+
+class BannerTextsForm(forms.Form):
+    """One text field per language and key; the preview and publishing validate completeness."""
+
+    def __init__(self, languages, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        for lang in languages:
+            for key in TEXT_KEYS:
+                widget = forms.Textarea(attrs={"rows": 3}) if key == "body" else forms.TextInput(attrs={"size": 60})
+                self.fields[f"{lang}__{key}"] = forms.CharField(
+                    label=f"{key.replace('_', ' ').capitalize()} ({lang})",
+                    required=False,
+                    max_length=4000 if key == "body" else 200,
+                    widget=widget,
+                )
+
+    def texts(self):
+        data = self.cleaned_data
+        return {
+            lang: {key: data.get(f"{lang}__{key}", "").strip() for key in TEXT_KEYS}
+            for lang in self.languages
+            if any(data.get(f"{lang}__{key}", "").strip() for key in TEXT_KEYS)
+        }
+
+    def by_language(self):
+        return [(lang, [self[f"{lang}__{key}"] for key in TEXT_KEYS]) for lang in self.languages]
+
+
+def _initial_texts(site, draft):
+    source = draft or BannerVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version").first()
+    texts = source.texts if source else {}
+    return {f"{lang}__{key}": value for lang, values in texts.items() for key, value in (values or {}).items()}
+
+
+def banner_editor(request, site_key):
+    """Edit texts per language, preview each language as the banner would show it, publish."""
+    _require(request, "edit_banner")
+    site = get_object_or_404(Site, key=site_key)
+    languages = list(site.languages or [site.default_language])
+    draft = BannerVersion.objects.filter(site=site, published_at__isnull=True).order_by("-id").first()
+    form = BannerTextsForm(languages, request.POST or None, initial=_initial_texts(site, draft))
+    previews, errors = [], {}
+    op = request.POST.get("op", "preview") if request.method == "POST" else "preview"
+    texts = None
+    if request.method == "POST" and form.is_valid():
+        texts = form.texts()
+        try:
+            validate_texts(site, texts)
+        except ConsentError as err:
+            errors = err.fields
+        if op in ("save", "publish") and not errors:
+            if op == "publish" and not can(request.user, "publish_banner"):
+                raise PermissionDenied
+            if draft is None:
+                draft = BannerVersion.objects.create(site=site, texts=texts, created_by=request.user)
+            else:
+                draft.texts = texts
+                draft.save(update_fields=["texts"])
+            if op == "save":
+                record_audit(
+                    action="banner.draft_saved",
+                    site=site,
+                    actor=request.user,
+                    obj=draft,
+                    data={"languages": sorted(texts)},
+                )
+                messages.success(request, "Draft saved.")
+                return redirect("admin:console_banner", site.key)
+            try:
+                published = publish_banner_draft(draft, actor=request.user, now=timezone.now())
+            except ConsentError as err:
+                errors = err.fields or {"texts": [err.message]}
+            else:
+                messages.success(request, f"Published banner version {published.version}.")
+                return redirect(reverse("admin:cookies_bannerversion_changelist") + f"?site__id__exact={site.pk}")
+    elif request.method != "POST":
+        texts = {}
+        for lang in languages:
+            values = {key: form.initial.get(f"{lang}__{key}", "") for key in TEXT_KEYS}
+            if any(values.values()):
+                texts[lang] = values
+    for lang in languages:
+        if texts is not None and texts.get(lang):
+            previews.append((lang, preview_config(site, texts, lang)))
+    context = _context(
+        request,
+        f"Banner editor: {site.name}",
+        site=site,
+        form=form,
+        draft=draft,
+        previews=previews,
+        errors=errors,
+        can_publish=can(request.user, "publish_banner"),
+        published=BannerVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version")[:5],
+    )
+    return TemplateResponse(request, "console/banner_editor.html", context)
+
+
+# --- second factor --------------------------------------------------------------------------------
+
+
+def two_factor(request):
+    """Enroll a TOTP authenticator for oneself: scan the QR code, then confirm with a code."""
+    user = request.user
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if request.method == "POST":
+        if request.POST.get("op") == "start":
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            name = (request.POST.get("name") or "authenticator").strip()[:64] or "authenticator"
+            TOTPDevice.objects.create(user=user, name=name, confirmed=False)
+            return redirect("admin:console_two_factor")
+        if request.POST.get("op") == "confirm" and pending is not None:
+            token = (request.POST.get("token") or "").strip()
+            if token.isdigit() and pending.verify_token(token):
+                pending.confirmed = True
+                pending.save(update_fields=["confirmed"])
+                record_audit(action="totp.enrolled", actor=user, data={"device": pending.name})
+                messages.success(request, "Authenticator confirmed; it is asked for at every sign-in.")
+                return redirect("admin:console_two_factor")
+            messages.error(request, "That code is not valid; check the time on your device and try again.")
+    qr = (
+        segno.make(pending.config_url, error="m").svg_inline(scale=4, title="QR code of the authenticator secret")
+        if pending
+        else None
+    )
+    context = _context(
+        request,
+        "Two-factor sign-in",
+        devices=TOTPDevice.objects.filter(user=user, confirmed=True),
+        pending=pending,
+        qr=qr,
+        config_url=pending.config_url if pending else "",
+    )
+    return TemplateResponse(request, "console/two_factor.html", context)

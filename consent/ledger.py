@@ -1,0 +1,147 @@
+"""Proof of the ledger: the database guards that make it append-only, and the hash chain.
+
+Each subject's events form a chain: event n stores the SHA-256 of its canonical content,
+which includes the hash of event n-1. Changing, removing or reordering any event breaks
+every hash after it, which `verify_chain` (and `manage.py verify_ledger`) detects.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+# Tables the database refuses to change. The value is the condition under which a row is
+# frozen: None for always (append-only), else a column that is set once the row is published.
+GUARDED_TABLES = {
+    "consent_consentevent": None,
+    "consent_auditevent": None,
+    "consent_policyversion": "published_at",
+    "cookies_bannerversion": "published_at",
+}
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION consent_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% on % is refused: the row is immutable', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END
+$$;
+"""
+
+
+def _trigger_name(table, op):
+    return f"{table}_no_{op.lower()}"
+
+
+def install_guards(connection, tables=None):
+    """Create the triggers that refuse UPDATE and DELETE (on PostgreSQL and SQLite)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION)
+        for table in tables or GUARDED_TABLES:
+            column = GUARDED_TABLES[table]
+            for op in ("UPDATE", "DELETE"):
+                name = _trigger_name(table, op)
+                if connection.vendor == "postgresql":
+                    when = f"WHEN (OLD.{column} IS NOT NULL)" if column else ""
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                    cursor.execute(
+                        f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} "
+                        f"EXECUTE FUNCTION consent_refuse_change()"
+                    )
+                elif connection.vendor == "sqlite":
+                    when = f"WHEN OLD.{column} IS NOT NULL" if column else ""
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    cursor.execute(
+                        f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} "
+                        f"BEGIN SELECT RAISE(ABORT, '{op} on {table} is refused: the row is immutable'); END"
+                    )
+
+
+def drop_guards(connection, tables=None):
+    """Remove the triggers. Only for tests that must tamper with rows or flush the database."""
+    with connection.cursor() as cursor:
+        for table in tables or GUARDED_TABLES:
+            for op in ("UPDATE", "DELETE"):
+                name = _trigger_name(table, op)
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                elif connection.vendor == "sqlite":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def canonical_time(value):
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(event, prev_hash):
+    """SHA-256 over the event's canonical JSON, which includes the previous hash of the chain."""
+    content = {
+        "site": event.site_id,
+        "subject": event.subject_id,
+        "seq": event.seq,
+        "purpose": event.purpose_id,
+        "vendor": event.vendor_id,
+        "decision": event.decision,
+        "version": event.version,
+        "policy_version": event.policy_version,
+        "banner_version": event.banner_version,
+        "method": event.method,
+        "jurisdiction": event.jurisdiction,
+        "language": event.language,
+        "recorded_at": canonical_time(event.recorded_at),
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "receipt_id": str(event.receipt_id) if event.receipt_id else None,
+        "evidence": event.evidence or {},
+        "prev": prev_hash,
+    }
+    data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+@dataclass
+class ChainBreak:
+    subject_id: int
+    event_id: int | None
+    seq: int | None
+    reason: str
+
+    def __str__(self):
+        where = f"event {self.event_id} (subject {self.subject_id}, seq {self.seq})"
+        return f"{where}: {self.reason}"
+
+
+def verify_chain(site=None):
+    """Recompute every subject's chain; return the first break found, or None."""
+    from consent.models import ConsentEvent, Subject
+
+    events = ConsentEvent.objects.order_by("subject_id", "seq")
+    subjects = Subject.objects.all()
+    if site is not None:
+        events = events.filter(site=site)
+        subjects = subjects.filter(site=site)
+    heads = dict(subjects.values_list("id", "last_hash"))
+    counts = dict(subjects.values_list("id", "last_seq"))
+
+    current, prev_hash, expected_seq = None, "", 1
+    seen = set()
+    for event in events.iterator(chunk_size=2000):
+        if event.subject_id != current:
+            if current is not None and heads.get(current) != prev_hash:
+                return ChainBreak(current, None, None, "chain head does not match the last event")
+            current, prev_hash, expected_seq = event.subject_id, "", 1
+            seen.add(current)
+        if event.seq != expected_seq:
+            return ChainBreak(current, event.id, event.seq, f"expected seq {expected_seq}")
+        if event.prev_hash != prev_hash:
+            return ChainBreak(current, event.id, event.seq, "prev_hash does not link to the previous event")
+        if event_hash(event, prev_hash) != event.hash:
+            return ChainBreak(current, event.id, event.seq, "content does not match its hash")
+        prev_hash, expected_seq = event.hash, expected_seq + 1
+    if current is not None and heads.get(current) != prev_hash:
+        return ChainBreak(current, None, None, "chain head does not match the last event")
+    for subject_id, last_seq in counts.items():
+        if last_seq and subject_id not in seen:
+            return ChainBreak(subject_id, None, None, "events are missing from the chain")
+    return None

@@ -1,0 +1,575 @@
+"""The consent ledger.
+
+`ConsentEvent` is the proof: append-only (database triggers refuse UPDATE and DELETE, see
+`consent.ledger`), one row per purpose decision, hash-chained per subject. `ConsentState` is
+the current decision per (subject, purpose[, vendor]), written in the same transaction, and is
+what fast reads use. Everything else describes the site and what the visitor was shown.
+"""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+def _new_site_secret():
+    return secrets.token_urlsafe(32)
+
+
+class Regime(models.TextChoices):
+    OPT_IN = "opt_in", "Opt-in (GDPR, ePrivacy)"
+    OPT_OUT = "opt_out", "Opt-out (CCPA/CPRA)"
+
+
+class IpHandling(models.TextChoices):
+    NONE = "none", "Not stored"
+    TRUNCATED = "truncated", "Truncated (IPv4 /24, IPv6 /48)"
+    HASHED = "hashed", "Keyed hash of the truncated address"
+
+
+class Site(models.Model):
+    """One property of a controller; several domains and languages may share it."""
+
+    key = models.SlugField(max_length=64, unique=True, help_text="Public key used by the banner.")
+    name = models.CharField(max_length=200)
+    secret = models.CharField(
+        max_length=128,
+        default=_new_site_secret,
+        help_text="Shared with the site's back end to sign subject tokens (HMAC-SHA256).",
+    )
+    allowed_origins = models.JSONField(default=list, blank=True, help_text='e.g. ["https://www.example.com"]')
+    languages = models.JSONField(default=list, blank=True, help_text='e.g. ["en", "fr"]')
+    default_language = models.CharField(max_length=16, default="en")
+    regime = models.CharField(max_length=16, choices=Regime.choices, default=Regime.OPT_IN)
+    regime_by_country = models.JSONField(
+        default=dict, blank=True, help_text='Overrides by ISO country or region, e.g. {"US-CA": "opt_out"}'
+    )
+    consent_lifetime_days = models.PositiveIntegerField(
+        default=180, validators=[MinValueValidator(1), MaxValueValidator(395)]
+    )
+    notice_period_days = models.PositiveIntegerField(default=30)
+    ip_handling = models.CharField(max_length=16, choices=IpHandling.choices, default=IpHandling.TRUNCATED)
+    age_of_digital_consent = models.PositiveSmallIntegerField(
+        default=16, validators=[MinValueValidator(13), MaxValueValidator(18)]
+    )
+    dpo_email = models.EmailField(blank=True)
+    policy_url = models.URLField(blank=True)
+    consent_mode = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Purpose key to Google Consent Mode types, e.g. {"analytics": ["analytics_storage"]}',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent_lifetime_days__gte=1, consent_lifetime_days__lte=395),
+                name="site_lifetime_at_most_13_months",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_of_digital_consent__gte=13, age_of_digital_consent__lte=18),
+                name="site_age_of_consent_13_to_18",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def consent_lifetime(self):
+        return timedelta(days=self.consent_lifetime_days)
+
+
+class ApiKey(models.Model):
+    """A server-to-server secret. Only its SHA-256 is kept; the key is shown once."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, default="default")
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list, blank=True, help_text="Empty means every scope.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.site.key}:{self.prefix}"
+
+
+class PurposeKind(models.TextChoices):
+    COOKIE = "cookie", "Cookie category"
+    PROCESSING = "processing", "Processing purpose"
+    COMMUNICATION = "communication", "Communication"
+
+
+class LegalBasis(models.TextChoices):
+    CONSENT = "consent", "Consent"
+    LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
+    CONTRACT = "contract", "Contract"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation"
+
+
+class Purpose(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="purposes")
+    key = models.SlugField(max_length=64)
+    kind = models.CharField(max_length=16, choices=PurposeKind.choices, default=PurposeKind.COOKIE)
+    legal_basis = models.CharField(max_length=24, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
+    essential = models.BooleanField(default=False, help_text="Always on; cannot be refused.")
+    gpc_sensitive = models.BooleanField(
+        default=False, help_text="Sale, sharing or targeted advertising: a GPC signal opts out."
+    )
+    requires_parental_consent = models.BooleanField(
+        default=False, help_text="Below the site's age of digital consent a parent must give it."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    translations = models.JSONField(
+        default=dict, blank=True, help_text='{"en": {"name": "...", "description": "..."}, "fr": {...}}'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["site", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["site", "key"], name="purpose_key_unique_per_site")]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def always_allowed(self):
+        """Essential, contract and legal-obligation purposes are never refused."""
+        return self.essential or self.legal_basis in (LegalBasis.CONTRACT, LegalBasis.LEGAL_OBLIGATION)
+
+    def text(self, language, field):
+        for lang in (language, "en"):
+            value = (self.translations.get(lang) or {}).get(field)
+            if value:
+                return value
+        return self.key.replace("_", " ").capitalize() if field == "name" else ""
+
+
+class Vendor(models.Model):
+    """A third party or processor that receives data for some purposes."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="vendors")
+    key = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, blank=True)
+    policy_url = models.URLField(blank=True)
+    purposes = models.ManyToManyField(Purpose, related_name="vendors", blank=True)
+
+    class Meta:
+        ordering = ["site", "name"]
+        constraints = [models.UniqueConstraint(fields=["site", "key"], name="vendor_key_unique_per_site")]
+
+    def __str__(self):
+        return self.name
+
+
+class PolicyKind(models.TextChoices):
+    PRIVACY = "privacy", "Privacy policy"
+    COOKIE = "cookie", "Cookie policy"
+
+
+class PolicyVersion(models.Model):
+    """A version of a privacy or cookie policy. Drafts are editable; published ones never change."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="policy_versions")
+    kind = models.CharField(max_length=16, choices=PolicyKind.choices, default=PolicyKind.PRIVACY)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="Assigned when published.")
+    url = models.URLField(blank=True)
+    text = models.TextField(blank=True)
+    change_summary = models.TextField(blank=True)
+    material = models.BooleanField(default=False, help_text="Re-asks the affected purposes.")
+    affected_purposes = models.ManyToManyField(Purpose, blank=True, related_name="policy_changes")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    effective_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["site", "-version", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "version"], name="policy_version_unique_per_site"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(version__isnull=False, effective_at__isnull=False),
+                name="published_policy_has_version_and_effective_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site.key} {self.kind} v{self.version or 'draft'}"
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+
+class Subject(models.Model):
+    """A person as one site knows them. Identifiers live in aliases so that erasure can drop them."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="subjects")
+    email = models.EmailField(blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    # Head of this subject's hash chain, advanced under a row lock when events are appended.
+    last_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+
+    def __str__(self):
+        return f"subject {self.pk}"
+
+
+class AliasKind(models.TextChoices):
+    USER = "user", "Site user id"
+    VISITOR = "visitor", "Banner visitor id"
+
+
+class SubjectAlias(models.Model):
+    """A reference by which a site names a subject: its own user id, or a banner visitor id."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="aliases")
+    kind = models.CharField(max_length=8, choices=AliasKind.choices)
+    value = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "kind", "value"], name="alias_unique_per_site"),
+        ]
+        indexes = [models.Index(fields=["site", "value"], name="alias_site_value")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.value}"
+
+
+class Decision(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    DENIED = "denied", "Denied"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class Method(models.TextChoices):
+    ACCEPT_ALL = "accept_all", "Banner: accept all"
+    REJECT_ALL = "reject_all", "Banner: reject all"
+    CUSTOM = "custom", "Banner: custom choice"
+    DISMISS = "dismiss", "Banner closed without choosing"
+    PREFERENCE_CENTRE = "preference_centre", "Preference centre"
+    API = "api", "Site back end (API)"
+    EMAIL_LINK = "email_link", "Email unsubscribe link"
+    GPC = "gpc", "Global Privacy Control signal"
+    EXPIRY = "expiry", "Expiry"
+    ERASURE = "erasure", "Erasure request"
+
+
+class ConsentEvent(models.Model):
+    """One purpose decision. Append-only and hash-chained per subject; never updated or deleted."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(help_text="Position in the subject's chain, from 1.")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    version = models.PositiveIntegerField(help_text="1, 2, 3 ... per subject, purpose and vendor.")
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    banner_version = models.PositiveIntegerField(null=True, blank=True)
+    method = models.CharField(max_length=24, choices=Method.choices)
+    jurisdiction = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    recorded_at = models.DateTimeField()
+    ip = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    receipt_id = models.UUIDField(null=True, blank=True, help_text="Client idempotency key of the request.")
+    evidence = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "seq"], name="event_seq_unique_per_subject"),
+            models.UniqueConstraint(fields=["hash"], name="event_hash_unique"),
+            models.CheckConstraint(condition=Q(seq__gte=1) & Q(version__gte=1), name="event_seq_and_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["site", "recorded_at"], name="event_site_time"),
+            models.Index(fields=["site", "purpose", "recorded_at"], name="event_site_purpose_time"),
+            models.Index(fields=["receipt_id"], name="event_receipt"),
+            # Covering index for the console dashboard: its grouped queries become index-only scans.
+            models.Index(
+                fields=["site", "recorded_at"],
+                include=["purpose", "decision", "method", "vendor", "jurisdiction", "language"],
+                name="event_site_time_dashboard",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.purpose_id}:{self.decision}#{self.version}"
+
+
+class ConsentState(models.Model):
+    """The current decision per (subject, purpose[, vendor]); one row, updated with each event."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="states")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="states")
+    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=Decision.choices)
+    version = models.PositiveIntegerField()
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    banner_version = models.PositiveIntegerField(null=True, blank=True)
+    method = models.CharField(max_length=24, choices=Method.choices)
+    updated_at = models.DateTimeField()
+    event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "purpose"], condition=Q(vendor__isnull=True), name="state_unique_purpose"
+            ),
+            models.UniqueConstraint(
+                fields=["subject", "purpose", "vendor"],
+                condition=Q(vendor__isnull=False),
+                name="state_unique_purpose_vendor",
+            ),
+        ]
+        indexes = [models.Index(fields=["purpose", "state"], name="state_purpose_state")]
+
+    def __str__(self):
+        return f"{self.purpose_id}:{self.state}"
+
+
+class DecisionReceipt(models.Model):
+    """What a decision request returned, kept so that a replay of the same id returns it again."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    receipt_id = models.UUIDField()
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="receipts")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's content.")
+    body = models.JSONField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "receipt_id"], name="receipt_unique_per_site")]
+
+    def __str__(self):
+        return str(self.receipt_id)
+
+
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    BANNER = "banner", "In banner"
+
+
+class Notification(models.Model):
+    """A policy-change notice to one subject."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="notifications")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="notifications")
+    channel = models.CharField(max_length=8, choices=NotificationChannel.choices, default=NotificationChannel.EMAIL)
+    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "policy_version", "channel"], name="one_notification_per_subject_policy_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["policy_version", "status"], name="notification_campaign")]
+
+    def __str__(self):
+        return f"{self.channel} notice {self.status}"
+
+
+class RightsRequestKind(models.TextChoices):
+    ACCESS = "access", "Access"
+    ERASURE = "erasure", "Erasure"
+    RECTIFICATION = "rectification", "Rectification"
+    RESTRICTION = "restriction", "Restriction of processing"
+    PORTABILITY = "portability", "Portability"
+    OBJECTION = "objection", "Objection"
+
+
+class RightsRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    EXTENDED = "extended", "Extended"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+
+
+class RightsRequest(models.Model):
+    """A data-subject request, due one month after receipt (extendable to three, GDPR Art. 12(3))."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rights_requests")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="rights_requests")
+    kind = models.CharField(max_length=16, choices=RightsRequestKind.choices)
+    status = models.CharField(max_length=16, choices=RightsRequestStatus.choices, default=RightsRequestStatus.OPEN)
+    details = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    extension_reason = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["site", "status", "due_at"], name="rights_queue")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} request due {self.due_at:%Y-%m-%d}"
+
+
+class AuditEvent(models.Model):
+    """A staff or system action: publish, edit, export, erasure, notification. Append-only."""
+
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # PROTECT: the trail is append-only, so an actor cannot be deleted from under it (deactivate instead).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, help_text="Username, api-key prefix or 'system'.")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["site", "created_at"], name="audit_site_time")]
+
+    def __str__(self):
+        return f"{self.action} by {self.actor_label}"
+
+
+def _new_webhook_secret():
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class Webhook(models.Model):
+    """An endpoint of the site's back end told of every consent change, signed with HMAC-SHA256."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100, default=_new_webhook_secret, help_text="Signs each delivery.")
+    only_withdrawals = models.BooleanField(default=False, help_text="Send only withdrawals, objections and expiries.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One change notice to one webhook, kept until delivered so that none is lost."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self):
+        return f"delivery {self.pk} {self.status}"
+
+
+class DailyConsentStat(models.Model):
+    """Purpose-level events per day, purpose, decision and method: the dashboard's rates and splits.
+
+    Written only by `consent.rollup.roll_up`, which adds the events above the site's watermark.
+    Vendor-level events are not counted (the dashboard leaves them out). Days are in TIME_ZONE.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    purpose = models.ForeignKey(Purpose, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    method = models.CharField(max_length=24, choices=Method.choices)
+    events = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "day", "purpose", "decision", "method"], name="daily_consent_stat_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.purpose_id} {self.decision} {self.method}: {self.events}"
+
+
+class DailyAudienceStat(models.Model):
+    """Purpose-level events per day, jurisdiction, language and decision: the audience breakdowns.
+
+    A table of its own rather than more columns on `DailyConsentStat`, whose rows would multiply
+    by every jurisdiction and language.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    jurisdiction = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    events = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "day", "jurisdiction", "language", "decision"], name="daily_audience_stat_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.jurisdiction}/{self.language} {self.decision}: {self.events}"
+
+
+class RollupWatermark(models.Model):
+    """The last ConsentEvent id of a site counted in the daily stats; later events are counted live."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="+")
+    last_event_id = models.BigIntegerField(default=0)
+    rolled_up_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.site_id} up to event {self.last_event_id}"

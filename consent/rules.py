@@ -1,0 +1,64 @@
+"""What a recorded state means. Every reader (API, banner config, preference centre, admin,
+exports) asks here, so that the legal basis is interpreted in exactly one place.
+
+- consent: allowed only while granted, not older than the site's consent lifetime, and not
+  given under a policy version that a material change (now in effect) superseded;
+- legitimate interest: allowed until the person objects (a denied or withdrawn state);
+- contract, legal obligation and essential purposes: always allowed.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from consent.models import Decision, LegalBasis, PolicyVersion
+
+REFUSED = (Decision.DENIED, Decision.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str | None
+    allowed: bool
+    needs_reconsent: bool
+    expired: bool
+
+
+def reconsent_floors(site, now=None):
+    """For each purpose id: the lowest policy version under which a consent is still valid.
+
+    A material policy change, once effective, re-asks the purposes it names: consents given
+    under an earlier version need renewal.
+    """
+    now = now or timezone.now()
+    floors = {}
+    rows = PolicyVersion.objects.filter(
+        site=site, material=True, published_at__isnull=False, effective_at__lte=now
+    ).values_list("version", "affected_purposes")
+    for version, purpose_id in rows:
+        if purpose_id is not None and version > floors.get(purpose_id, 0):
+            floors[purpose_id] = version
+    return floors
+
+
+def judge(purpose, state, *, site, now=None, floors=None):
+    """The verdict for one purpose given its current ConsentState row (or None)."""
+    now = now or timezone.now()
+    current = state.state if state is not None else None
+    if purpose.always_allowed:
+        return Verdict(current or Decision.GRANTED, True, False, False)
+    if purpose.legal_basis == LegalBasis.LEGITIMATE_INTEREST:
+        return Verdict(current, current not in REFUSED, False, False)
+    if current != Decision.GRANTED:
+        return Verdict(current, False, False, False)
+    expired = state.updated_at + site.consent_lifetime <= now
+    floor = (floors or {}).get(purpose.id, 0)
+    needs_reconsent = floor > 0 and (state.policy_version or 0) < floor
+    return Verdict(current, not expired and not needs_reconsent, needs_reconsent or expired, expired)
+
+
+def vendor_allowed(purpose_verdict, vendor_state):
+    """A purpose is allowed for a vendor only if the purpose is and that vendor was not refused."""
+    if not purpose_verdict.allowed:
+        return False
+    return vendor_state is None or vendor_state.state not in REFUSED

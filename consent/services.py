@@ -1,0 +1,561 @@
+"""Writes to the consent ledger. Views, the API, the admin and commands all come through here."""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import uuid
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from consent.exceptions import Conflict, ConsentError
+from consent.ledger import canonical_time, event_hash
+from consent.models import (
+    AliasKind,
+    AuditEvent,
+    ConsentEvent,
+    ConsentState,
+    Decision,
+    DecisionReceipt,
+    IpHandling,
+    LegalBasis,
+    Method,
+    Purpose,
+    Subject,
+    SubjectAlias,
+    Vendor,
+)
+from consent.webhooks import queue_changes
+
+# What a caller may ask for; "withdrawn" is also derived from denying a granted consent.
+REQUESTABLE_DECISIONS = (Decision.GRANTED, Decision.DENIED, Decision.WITHDRAWN)
+MAX_REF_LENGTH = 128
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _insert_rows(objs):
+    """INSERT model instances in one statement and set their ids, like bulk_create but leaner.
+
+    The decision hot path writes a handful of rows per request; the ORM's generic bulk_create
+    (query compilation, UNNEST arrays on PostgreSQL) costs more CPU than the database work.
+    Values are prepared by the fields themselves, exactly as the ORM would store them.
+    """
+    if not objs:
+        return objs
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return type(objs[0]).objects.bulk_create(objs)
+    meta = objs[0]._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    params = []
+    for obj in objs:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall()
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def minimise_ip(site, ip):
+    """Store IPs truncated (IPv4 /24, IPv6 /48), keyed-hashed, or not at all, per site."""
+    if not ip or site.ip_handling == IpHandling.NONE:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    truncated = str(network.network_address)
+    if site.ip_handling == IpHandling.HASHED:
+        return hmac.new(site.secret.encode(), truncated.encode(), hashlib.sha256).hexdigest()[:32]
+    return truncated
+
+
+def record_audit(*, action, site=None, actor=None, actor_label=None, subject=None, obj=None, data=None, now=None):
+    """Append one entry to the audit trail."""
+    label = actor_label or (actor.get_username() if actor is not None else "system")
+    return AuditEvent.objects.create(
+        site=site,
+        actor=actor,
+        actor_label=label[:150],
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        subject=subject,
+        data=data or {},
+        created_at=now or timezone.now(),
+    )
+
+
+# --- subjects ------------------------------------------------------------------------------
+
+
+_FIND_ALIAS_SQL = {}
+
+
+def find_subject(site, ref, *, kinds=(AliasKind.USER, AliasKind.VISITOR)):
+    """The subject a site refers to by its user id or a visitor id (user ids win), or None."""
+    kinds = tuple(kinds)
+    sql = _FIND_ALIAS_SQL.get(len(kinds))
+    if sql is None:  # plain SQL: this runs on every banner decision
+        sql = _FIND_ALIAS_SQL[len(kinds)] = (
+            "SELECT kind, subject_id FROM consent_subjectalias WHERE site_id = %s AND value = %s AND kind IN ("
+            + ", ".join(["%s"] * len(kinds))
+            + ")"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [getattr(site, "pk", site), ref, *kinds])
+        aliases = dict(cursor.fetchall())
+    for kind in kinds:
+        if kind in aliases:
+            return aliases[kind]
+    return None
+
+
+def _create_subject(site, aliases, email="", *, with_flag=False):
+    """Create a subject with its aliases; on a race with another request, return the winner.
+
+    With `with_flag`, returns (subject id, created) so a caller knows the subject is new.
+    """
+    try:
+        with transaction.atomic():
+            subject = _insert_rows([Subject(site=site, email=email or "")])[0]
+            _insert_rows([SubjectAlias(site=site, subject=subject, kind=kind, value=value) for kind, value in aliases])
+            return (subject.pk, True) if with_flag else subject.pk
+    except IntegrityError:
+        for kind, value in aliases:
+            found = find_subject(site, value, kinds=(kind,))
+            if found:
+                return (found, False) if with_flag else found
+        raise
+
+
+def _attach_alias(site, subject_id, kind, value):
+    """Point an alias at a subject (moving a visitor id to the user who just signed in)."""
+    updated = SubjectAlias.objects.filter(site=site, kind=kind, value=value).exclude(subject_id=subject_id)
+    if updated.update(subject_id=subject_id):
+        return
+    if not SubjectAlias.objects.filter(site=site, kind=kind, value=value).exists():
+        try:
+            with transaction.atomic():
+                SubjectAlias.objects.create(site=site, subject_id=subject_id, kind=kind, value=value)
+        except IntegrityError:
+            SubjectAlias.objects.filter(site=site, kind=kind, value=value).update(subject_id=subject_id)
+
+
+def resolve_subject(site, *, visitor_id=None, user_id=None, ref=None, create=True, email="", with_flag=False):
+    """Find (or create) the subject for a request and link a visitor to a known user.
+
+    `ref` is a server-side reference: a site user id or a visitor id; unknown refs become users.
+    With `with_flag`, returns (subject id, created by this call).
+    """
+    found, created = _resolve_subject(site, visitor_id, user_id, ref, create, email)
+    return (found, created) if with_flag else found
+
+
+def _resolve_subject(site, visitor_id, user_id, ref, create, email):
+    if ref is not None:
+        found = find_subject(site, ref)
+        if found or not create:
+            return found, False
+        return _create_subject(site, [(AliasKind.USER, ref)], email, with_flag=True)
+    if user_id is not None:
+        found = find_subject(site, user_id, kinds=(AliasKind.USER,))
+        if found is None and visitor_id:
+            found = find_subject(site, visitor_id, kinds=(AliasKind.VISITOR,))
+            if found:
+                _attach_alias(site, found, AliasKind.USER, user_id)
+        if found is None:
+            if not create:
+                return None, False
+            aliases = [(AliasKind.USER, user_id)] + ([(AliasKind.VISITOR, visitor_id)] if visitor_id else [])
+            return _create_subject(site, aliases, email, with_flag=True)
+        if visitor_id:
+            _attach_alias(site, found, AliasKind.VISITOR, visitor_id)
+        return found, False
+    found = find_subject(site, visitor_id, kinds=(AliasKind.VISITOR,))
+    if found or not create:
+        return found, False
+    return _create_subject(site, [(AliasKind.VISITOR, visitor_id)], email, with_flag=True)
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+def _site_catalogue(site):
+    purposes = {p.key: p for p in Purpose.objects.filter(site=site)}
+    vendors = {v.key: v for v in Vendor.objects.filter(site=site).prefetch_related("purposes")}
+    return purposes, vendors
+
+
+def _validate(site, decisions, vendors, method, allowed_methods, catalogue=None):
+    """Turn the request into a list of (purpose, vendor, requested decision); raise on bad input.
+
+    `catalogue` is an optional (purposes by key, vendors by key) pair the caller already holds
+    (the API caches it per process), saving the queries on the hot path.
+    """
+    purposes, known_vendors = catalogue if catalogue is not None else _site_catalogue(site)
+    errors = {}
+    wanted = []
+    if method not in Method.values or (allowed_methods is not None and method not in allowed_methods):
+        choices = ", ".join(allowed_methods if allowed_methods is not None else Method.values)
+        errors["method"] = [f"Unknown method {method!r}; expected one of: {choices}."]
+    if not isinstance(decisions, dict):
+        errors["decisions"] = ["Expected an object of purpose key to decision."]
+        decisions = {}
+    if not isinstance(vendors, dict):
+        errors["vendors"] = ["Expected an object of vendor key to decision."]
+        vendors = {}
+    if not decisions and not vendors:
+        errors["decisions"] = ["At least one decision is required."]
+    for key, value in decisions.items():
+        field = f"decisions.{key}"
+        purpose = purposes.get(key)
+        if purpose is None:
+            errors[field] = [f"Unknown purpose {key!r} for site {site.key!r}."]
+        elif value not in REQUESTABLE_DECISIONS:
+            errors[field] = [f"Expected one of: {', '.join(REQUESTABLE_DECISIONS)}."]
+        elif purpose.always_allowed:
+            if value != Decision.GRANTED:
+                errors[field] = [f"Purpose {key!r} is essential ({purpose.legal_basis}) and cannot be refused."]
+            # Always-on purposes need no record: nothing was asked.
+        else:
+            wanted.append((purpose, None, value))
+    for key, value in vendors.items():
+        field = f"vendors.{key}"
+        vendor = known_vendors.get(key)
+        if vendor is None:
+            errors[field] = [f"Unknown vendor {key!r} for site {site.key!r}."]
+            continue
+        vendor_purposes = {p.key: p for p in vendor.purposes.all() if not p.always_allowed}
+        if isinstance(value, str):
+            value = {purpose_key: value for purpose_key in vendor_purposes}
+        if not isinstance(value, dict) or not value:
+            errors[field] = ["Expected a decision, or an object of purpose key to decision."]
+            continue
+        for purpose_key, decision in value.items():
+            if purpose_key not in vendor_purposes:
+                errors[f"{field}.{purpose_key}"] = [f"Vendor {key!r} is not used for purpose {purpose_key!r}."]
+            elif decision not in REQUESTABLE_DECISIONS:
+                errors[f"{field}.{purpose_key}"] = [f"Expected one of: {', '.join(REQUESTABLE_DECISIONS)}."]
+            else:
+                wanted.append((vendor_purposes[purpose_key], vendor, decision))
+    if errors:
+        code = "decision.invalid"
+        if any(k.startswith("decisions.") and "Unknown purpose" in v[0] for k, v in errors.items()):
+            code = "decision.unknown_purpose"
+        elif "method" in errors:
+            code = "decision.unknown_method"
+        raise ConsentError(code, "The decision could not be recorded.", errors)
+    return wanted
+
+
+def _stored_decision(purpose, requested, previous):
+    """Denying a consent that was granted is a withdrawal; for legitimate interest, an objection."""
+    if requested == Decision.EXPIRED:  # only recorded by the platform (expire_consents)
+        return Decision.EXPIRED
+    if requested == Decision.GRANTED:
+        return Decision.GRANTED
+    if purpose.legal_basis == LegalBasis.CONSENT and previous == Decision.GRANTED:
+        return Decision.WITHDRAWN
+    if requested == Decision.WITHDRAWN and previous != Decision.GRANTED:
+        return Decision.DENIED
+    return requested
+
+
+def fingerprint(payload):
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def append_events(
+    site,
+    subject_id,
+    items,
+    *,
+    method,
+    recorded_at,
+    receipt_id=None,
+    policy_version=None,
+    banner_version=None,
+    language="",
+    jurisdiction="",
+    ip="",
+    user_agent="",
+    evidence=None,
+    new_subject=False,
+):
+    """Append events for one subject and move its current state, in the caller's transaction.
+
+    `items` is a list of (purpose, vendor or None, requested decision). Returns the events.
+    `new_subject`: the subject was created in this same transaction, so it has no chain and no
+    state yet and no other transaction can see it; the lock and the reads are skipped.
+    """
+    if new_subject:
+        seq, prev_hash, states = 0, "", {}
+    else:
+        subject = Subject.objects.select_for_update().only("id", "last_seq", "last_hash").get(pk=subject_id)
+        purpose_ids = {p.id for p, _, _ in items}
+        states = {
+            (s.purpose_id, s.vendor_id): s
+            for s in ConsentState.objects.filter(subject_id=subject_id, purpose_id__in=purpose_ids)
+        }
+        seq, prev_hash = subject.last_seq, subject.last_hash
+    events, changed, created = [], [], []
+    for purpose, vendor, requested in items:
+        key = (purpose.id, vendor.id if vendor else None)
+        state = states.get(key)
+        decision = _stored_decision(purpose, requested, state.state if state else None)
+        seq += 1
+        event = ConsentEvent(
+            site_id=site.id,
+            subject_id=subject_id,
+            seq=seq,
+            purpose=purpose,
+            vendor=vendor,
+            decision=decision,
+            version=(state.version + 1) if state else 1,
+            policy_version=policy_version,
+            banner_version=banner_version,
+            method=method,
+            jurisdiction=(jurisdiction or "")[:8],
+            language=(language or "")[:16],
+            recorded_at=recorded_at,
+            ip=ip,
+            user_agent=(user_agent or "")[:512],
+            receipt_id=receipt_id,
+            evidence=evidence or {},
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event, prev_hash)
+        events.append(event)
+    _insert_rows(events)
+    for event in events:
+        key = (event.purpose_id, event.vendor_id)
+        state = states.get(key)
+        if state is None:
+            state = ConsentState(subject_id=subject_id, purpose_id=event.purpose_id, vendor_id=event.vendor_id)
+            states[key] = state
+            created.append(state)
+        elif state not in changed and state not in created:
+            changed.append(state)
+        state.state, state.version, state.event = event.decision, event.version, event
+        state.policy_version, state.banner_version = event.policy_version, event.banner_version
+        state.method, state.updated_at = event.method, event.recorded_at
+    if created:
+        _insert_rows(created)
+    if changed:
+        ConsentState.objects.bulk_update(
+            changed, ["state", "version", "event", "policy_version", "banner_version", "method", "updated_at"]
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE consent_subject SET last_seq = %s, last_hash = %s WHERE id = %s", [seq, prev_hash, subject_id]
+        )
+    queue_changes(site, subject_id, events)
+    return events
+
+
+def record_decision(
+    site,
+    *,
+    receipt_id,
+    decisions,
+    method,
+    vendors=None,
+    visitor_id=None,
+    user_id=None,
+    ref=None,
+    banner_version=None,
+    policy_version=None,
+    language="",
+    jurisdiction="",
+    ip=None,
+    user_agent="",
+    evidence=None,
+    allowed_methods=None,
+    now=None,
+    age=None,
+    parental_consent=None,
+    catalogue=None,
+):
+    """Record one decision request: events, current state and receipt, in one transaction.
+
+    Idempotent on `receipt_id`: a replay returns the stored receipt and `created=False`;
+    the same id with different content is a conflict. Returns (receipt body, created).
+    `age` / `parental_consent`: see `parental_consent_evidence` (minors).
+    """
+    vendors = vendors if vendors is not None else {}
+    if not isinstance(receipt_id, uuid.UUID):
+        raise ConsentError("decision.invalid", "The decision could not be recorded.", {"id": ["Must be a UUID."]})
+    subject_label = ref if ref is not None else (user_id or visitor_id)
+    print_ = fingerprint(
+        {
+            "subject": [ref, visitor_id, user_id],
+            "decisions": decisions,
+            "vendors": vendors,
+            "method": method,
+            "banner_version": banner_version,
+            "policy_version": policy_version,
+            "language": language,
+        }
+    )
+    existing = _stored_receipt(site, receipt_id)
+    if existing is not None:
+        return _replay(existing, print_)
+    wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            subject_id, new_subject = resolve_subject(
+                site, visitor_id=visitor_id, user_id=user_id, ref=ref, with_flag=True
+            )
+            evidence = parental_consent_evidence(
+                site, subject_id, wanted, evidence, age=age, parental_consent=parental_consent, now=now
+            )
+            events = append_events(
+                site,
+                subject_id,
+                wanted,
+                method=method,
+                recorded_at=now,
+                receipt_id=receipt_id,
+                policy_version=policy_version,
+                banner_version=banner_version,
+                language=language,
+                jurisdiction=jurisdiction,
+                ip=minimise_ip(site, ip),
+                user_agent=user_agent,
+                evidence=evidence,
+                new_subject=new_subject,
+            )
+            body = _receipt_body(site, receipt_id, now, subject_label, events, method, banner_version, policy_version)
+            _insert_rows(
+                [
+                    DecisionReceipt(
+                        site=site,
+                        receipt_id=receipt_id,
+                        subject_id=subject_id,
+                        fingerprint=print_,
+                        body=body,
+                        recorded_at=now,
+                    )
+                ]
+            )
+    except IntegrityError:
+        # Two requests with the same id raced; the other one won and holds the receipt.
+        existing = _stored_receipt(site, receipt_id)
+        if existing is None:
+            raise
+        return _replay(existing, print_)
+    return body, True
+
+
+# --- minors: parental consent ---------------------------------------------------------------
+
+
+def _is_minor(site, subject_id, age, now):
+    """Below the site's age of digital consent, by the age given or the subject's birth year."""
+    if age is not None:
+        return age < site.age_of_digital_consent
+    birth_year = Subject.objects.filter(pk=subject_id).values_list("birth_year", flat=True).first()
+    if birth_year:
+        # The youngest the person can be this year: in doubt, treat them as a minor.
+        return now.year - birth_year - 1 < site.age_of_digital_consent
+    return False
+
+
+def parental_consent_evidence(site, subject_id, wanted, evidence, *, age=None, parental_consent=None, now=None):
+    """Evidence for the events, with who gave parental consent and how when a minor grants a purpose
+    marked `requires_parental_consent`; without that evidence the grant is refused (400, field named)."""
+    now = now or timezone.now()
+    fields = {}
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 150):
+        fields["age"] = ["Must be a whole number of years between 0 and 150."]
+    if parental_consent is not None and not isinstance(parental_consent, dict):
+        fields["parental_consent"] = ['Expected an object {"given_by": "...", "method": "..."}.']
+    if fields:
+        raise ConsentError("decision.invalid", "The decision could not be recorded.", fields)
+    needs = [p.key for p, _, d in wanted if d == Decision.GRANTED and p.requires_parental_consent]
+    if not needs or not _is_minor(site, subject_id, age, now):
+        return evidence
+    given = parental_consent or {}
+    for name in ("given_by", "method"):
+        value = given.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            fields[f"parental_consent.{name}"] = [
+                f"Parental consent is required below age {site.age_of_digital_consent} for: {', '.join(needs)}; "
+                f"say {'who gave it' if name == 'given_by' else 'how it was obtained'} (1-200 characters)."
+            ]
+    if fields:
+        raise ConsentError("decision.parental_consent_required", "A parent or guardian must give this consent.", fields)
+    record = {"given_by": given["given_by"].strip(), "method": given["method"].strip()}
+    return {**(evidence or {}), "parental_consent": record}
+
+
+def _stored_receipt(site, receipt_id):
+    """The receipt already stored for this id, if any (fingerprint and body only)."""
+    field = DecisionReceipt._meta.get_field("receipt_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fingerprint, body FROM consent_decisionreceipt WHERE site_id = %s AND receipt_id = %s",
+            [site.pk, field.get_db_prep_value(receipt_id, connection)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    body = row[1] if isinstance(row[1], dict) else json.loads(row[1])
+    return DecisionReceipt(fingerprint=row[0], body=body)
+
+
+def _replay(receipt, print_):
+    if receipt.fingerprint != print_:
+        raise Conflict(
+            "decision.id_reused",
+            "This id was already used for a different decision; generate a new id for a new decision.",
+            {"id": ["Already used with different content."]},
+        )
+    return receipt.body, False
+
+
+def _receipt_body(site, receipt_id, now, subject_label, events, method, banner_version, policy_version):
+    decisions, vendors = {}, {}
+    for event in events:
+        entry = {"state": event.decision, "version": event.version}
+        if event.vendor is None:
+            decisions[event.purpose.key] = entry
+        else:
+            vendors.setdefault(event.vendor.key, {})[event.purpose.key] = entry
+    body = {
+        "receipt_id": str(receipt_id),
+        "recorded_at": canonical_time(now).replace("+00:00", "Z"),
+        "site": site.key,
+        "subject": subject_label,
+        "method": method,
+        "decisions": decisions,
+        "banner_version": banner_version,
+        "policy_version": policy_version,
+    }
+    if vendors:
+        body["vendors"] = vendors
+    return body
+
+
+def record_system_decisions(site, subject_id, items, *, method, evidence=None, now=None):
+    """Events the platform itself records (expiry, erasure, email links): no receipt, no client id."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return append_events(site, subject_id, items, method=method, recorded_at=now, evidence=evidence)

@@ -1,0 +1,401 @@
+import json
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consent import notifications, preferences, rights, unsubscribe
+from consent.exceptions import ConsentError
+from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
+
+
+def home(request):
+    """Landing page of a running platform: where the admin, the API docs and the demo sites are."""
+    return render(request, "home.html", {"sites": Site.objects.order_by("name")})
+
+
+def healthz(request):
+    """For load balancers and the container healthcheck: the app is up and the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
+# Thin views over consent.preferences, consent.unsubscribe, consent.notifications and consent.rights.
+
+CENTRE_SESSION_SECONDS = 3600
+SUPPORTED_LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+def _language(request, site=None):
+    """?lang= (remembered for the session), then the browser's Accept-Language, then the site default."""
+    asked = request.GET.get("lang")
+    if asked in SUPPORTED_LANGUAGES:
+        request.session["consent.lang"] = asked
+        return asked
+    remembered = request.session.get("consent.lang")
+    if remembered in SUPPORTED_LANGUAGES:
+        return remembered
+    for tag, _q in trans_real.parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        code = tag.split("-")[0].lower()
+        if code in SUPPORTED_LANGUAGES:
+            return code
+    default = site.default_language if site is not None else settings.LANGUAGE_CODE
+    return default if default in SUPPORTED_LANGUAGES else "en"
+
+
+def _request_info(request, language):
+    return {
+        "language": language,
+        "ip": request.META.get("REMOTE_ADDR"),
+        "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+    }
+
+
+def _link_error(request, error, language, site=None):
+    """A clear page for a link or token that opens nothing; never anybody's data."""
+    with translation.override(language):
+        titles = {
+            "bad": _("This link is not valid"),
+            "foreign": _("This link is not for this site"),
+            "expired": _("This link has expired"),
+            "erased": _("These records have been erased"),
+            "unknown": _("This link no longer works"),
+            "no_session": _("Open your preferences from a link"),
+        }
+        texts = {
+            "bad": _("The link is incomplete or was changed. Open it again from the original email or page."),
+            "foreign": _("The link was made for another site or another person. Ask the site for a new link."),
+            "expired": _(
+                "For your security, links to your preferences only work for a limited time. "
+                "Ask the site for a new link from your account page."
+            ),
+            "erased": _("Your data was erased at your request. There is nothing left to show."),
+            "unknown": _("What this link pointed to no longer exists."),
+            "no_session": _(
+                "Your preferences are opened with the personal link the site gives you in its "
+                "emails or on your account page."
+            ),
+        }
+        context = {
+            "site": site,
+            "language": language,
+            "title": titles.get(error.reason, titles["bad"]),
+            "text": texts.get(error.reason, texts["bad"]),
+        }
+        return render(request, "consent/link_error.html", context, status=error.status)
+
+
+def _session_key(site_key):
+    return f"consent.prefs.{site_key}"
+
+
+def _centre_subject(request, site):
+    """The subject this browser opened the centre for, within the session's time limit."""
+    entry = request.session.get(_session_key(site.key))
+    if not isinstance(entry, dict) or entry.get("until", 0) < time.time():
+        raise preferences.LinkError(403, "no_session")
+    subject_id = preferences._live_subject(site, entry.get("subject"))
+    entry["until"] = time.time() + CENTRE_SESSION_SECONDS
+    request.session[_session_key(site.key)] = entry
+    return subject_id
+
+
+def _site(site_key):
+    site = preferences.site_or_none(site_key)
+    if site is None:
+        raise preferences.LinkError(404, "unknown")
+    return site
+
+
+@require_GET
+def preference_centre(request, site_key):
+    """Entry with ?link= or ?token=, then the centre itself (from the session)."""
+    site = preferences.site_or_none(site_key)
+    language = _language(request, site)
+    try:
+        if site is None:
+            raise preferences.LinkError(404, "unknown")
+        link, token = request.GET.get("link"), request.GET.get("token")
+        if link or token:
+            if link:
+                subject_id = preferences.read_preference_link(site, link)
+            else:
+                subject_id = preferences.read_entry_token(site, token)
+            request.session.cycle_key()
+            request.session[_session_key(site.key)] = {
+                "subject": subject_id,
+                "until": time.time() + CENTRE_SESSION_SECONDS,
+            }
+            # Drop the token from the address bar, history and Referer.
+            return redirect(f"{reverse('consent:preferences', args=[site.key])}?lang={language}")
+        subject_id = _centre_subject(request, site)
+    except preferences.LinkError as error:
+        return _link_error(request, error, language, site)
+    return _render_centre(request, site, subject_id, language)
+
+
+def _labels():
+    """Words for stored codes, in the active language (model choices stay English for staff)."""
+    return {
+        "state": {
+            None: _("No choice yet"),
+            "granted": _("Allowed"),
+            "denied": _("Not allowed"),
+            "withdrawn": _("Withdrawn"),
+            "expired": _("Expired"),
+        },
+        "basis": {
+            "consent": _("your consent"),
+            "legitimate_interest": _("legitimate interest"),
+            "contract": _("needed for the service (contract)"),
+            "legal_obligation": _("required by law"),
+        },
+        "method": {
+            "accept_all": _("Banner: accept all"),
+            "reject_all": _("Banner: reject all"),
+            "custom": _("Banner: own choice"),
+            "dismiss": _("Banner closed"),
+            "preference_centre": _("Preference centre"),
+            "api": _("The site, on your behalf"),
+            "email_link": _("Unsubscribe link"),
+            "gpc": _("Global Privacy Control signal"),
+            "expiry": _("Expired after the consent lifetime"),
+            "erasure": _("Erasure"),
+        },
+        "kind": {
+            "access": _("Access to my data"),
+            "erasure": _("Erase my data"),
+            "rectification": _("Correct my data"),
+            "restriction": _("Restrict the use of my data"),
+            "portability": _("A copy of my data to take elsewhere"),
+            "objection": _("Object to the use of my data"),
+        },
+        "status": {
+            "open": _("Received"),
+            "extended": _("Extended"),
+            "completed": _("Completed"),
+            "rejected": _("Refused"),
+        },
+        "policy": {"privacy": _("Privacy policy"), "cookie": _("Cookie policy")},
+    }
+
+
+def _render_centre(request, site, subject_id, language, *, errors=None, status=200):
+    with translation.override(language):
+        labels = _labels()
+        rows = preferences.purpose_rows(site, subject_id, language)
+        for row in rows:
+            row.basis_label = labels["basis"].get(row.legal_basis, row.legal_basis)
+            row.state_label = (
+                _("Needs your confirmation") if row.needs_reconsent and not row.expired else labels["state"][row.state]
+            )
+            if row.expired:
+                row.state_label = labels["state"]["expired"]
+        in_force, upcoming = preferences.policies_in_force(site)
+        for policy in list(in_force.values()) + upcoming:
+            policy.kind_label = labels["policy"].get(policy.kind, policy.kind)
+        history = preferences.subject_history(subject_id)
+        names = {row.key: row.name for row in rows}
+        for entry in history:
+            entry["purpose_name"] = names.get(entry["purpose"], entry["purpose"])
+            entry["when"] = (entry["recorded_at"] or "")[:16].replace("T", " ")
+            entry["state_label"] = labels["state"].get(entry["state"], entry["state"])
+            entry["method_label"] = labels["method"].get(entry["method"], entry["method"])
+        requests = list(RightsRequest.objects.filter(subject_id=subject_id).order_by("-received_at"))
+        for item in requests:
+            item.kind_label = labels["kind"][item.kind]
+            item.status_label = labels["status"][item.status]
+        context = {
+            "site": site,
+            "language": language,
+            "other_languages": [code for code in SUPPORTED_LANGUAGES if code != language],
+            "consent_rows": [r for r in rows if r.toggleable and r.legal_basis == LegalBasis.CONSENT],
+            "interest_rows": [r for r in rows if r.toggleable and r.legal_basis == LegalBasis.LEGITIMATE_INTEREST],
+            "fixed_rows": [r for r in rows if not r.toggleable],
+            "policies": sorted(in_force.values(), key=lambda p: p.kind),
+            "upcoming": upcoming,
+            "notices": preferences.open_notices(site, subject_id),
+            "renewal_needed": [r for r in rows if r.needs_reconsent],
+            "history": list(reversed(history)),
+            "requests": requests,
+            "request_kinds": list(labels["kind"].items()),
+            "errors": errors or {},
+            "GRANTED": Decision.GRANTED,
+        }
+        return render(request, "consent/preferences.html", context, status=status)
+
+
+def _centre_action(request, site_key, action):
+    """Run one POST action for the subject of this session, then redirect back (or show errors)."""
+    try:
+        site = _site(site_key)
+        language = _language(request, site)
+        subject_id = _centre_subject(request, site)
+    except preferences.LinkError as error:
+        return _link_error(request, error, _language(request), None)
+    with translation.override(language):
+        try:
+            message = action(site, subject_id, language)
+        except ConsentError as error:
+            return _render_centre(
+                request, site, subject_id, language, errors=error.fields or {"": [error.message]}, status=error.status
+            )
+        except preferences.LinkError as error:
+            return _link_error(request, error, language, site)
+        if message:
+            messages.success(request, message)
+    return redirect(reverse("consent:preferences", args=[site.key]) + "#status")
+
+
+@require_POST
+def preference_save(request, site_key):
+    def action(site, subject_id, language):
+        choices = {
+            key.removeprefix("purpose-"): value for key, value in request.POST.items() if key.startswith("purpose-")
+        }
+        receipt = preferences.save_choices(site, subject_id, choices, **_request_info(request, language))
+        return _("Your choices were saved.") if receipt else _("Nothing changed: your choices were already saved.")
+
+    return _centre_action(request, site_key, action)
+
+
+@require_POST
+def preference_object(request, site_key, purpose_key):
+    def action(site, subject_id, language):
+        objecting = request.POST.get("objection") != "withdraw"
+        receipt = preferences.object_to(
+            site, subject_id, purpose_key, objecting=objecting, **_request_info(request, language)
+        )
+        if receipt is None:
+            return _("Nothing changed.")
+        return _("Your objection was recorded.") if objecting else _("Your objection was withdrawn.")
+
+    return _centre_action(request, site_key, action)
+
+
+@require_POST
+def preference_withdraw_all(request, site_key):
+    def action(site, subject_id, language):
+        receipt = preferences.withdraw_everything(site, subject_id, **_request_info(request, language))
+        return _("Everything was withdrawn.") if receipt else _("Nothing to withdraw: nothing was allowed.")
+
+    return _centre_action(request, site_key, action)
+
+
+@require_POST
+def preference_acknowledge(request, site_key, notification_id):
+    def action(site, subject_id, language):
+        notification = Notification.objects.filter(pk=notification_id, subject_id=subject_id, site=site).first()
+        if notification is None:
+            raise ConsentError(
+                "notice.unknown", _("This notice is not yours."), {"notice": [_("Unknown notice.")]}, 404
+            )
+        notifications.acknowledge(notification, via="preference_centre")
+        return _("Thank you: the notice is marked as read.")
+
+    return _centre_action(request, site_key, action)
+
+
+@require_POST
+def preference_request(request, site_key):
+    def action(site, subject_id, language):
+        kind = request.POST.get("kind", "")
+        if kind not in RightsRequestKind.values:
+            raise ConsentError(
+                "rights.invalid", _("Choose what you are asking for."), {"kind": [_("Choose what you are asking for.")]}
+            )
+        opened = rights.open_rights_request(site, subject_id, kind, details=request.POST.get("details", ""))
+        return _("Your request was received. We will answer by %(date)s.") % {
+            "date": opened.due_at.strftime("%Y-%m-%d")
+        }
+
+    return _centre_action(request, site_key, action)
+
+
+@require_GET
+def preference_export(request, site_key, fmt):
+    """The person's own records (portability): JSON or CSV, as a download."""
+    try:
+        site = _site(site_key)
+        subject_id = _centre_subject(request, site)
+    except preferences.LinkError as error:
+        return _link_error(request, error, _language(request), None)
+    if fmt not in ("json", "csv"):
+        return _link_error(request, preferences.LinkError(404, "unknown"), _language(request, site), site)
+    stamp = timezone.now().strftime("%Y%m%d")
+    if fmt == "json":
+        body = json.dumps(preferences.export_records(site, subject_id), indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(preferences.export_csv(subject_id), content_type="text/csv; charset=utf-8")
+    preferences.note_export(site, subject_id, fmt)
+    response["Content-Disposition"] = f'attachment; filename="consent-records-{site.key}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt  # authorised by the signed URL; RFC 8058 senders post without any cookie
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request, token):
+    """GET: a confirmation page (no change). POST List-Unsubscribe=One-Click: withdraw at once."""
+    language = _language(request)
+    try:
+        site, subject_id, purpose = unsubscribe.read_unsubscribe_token(token)
+    except preferences.LinkError as error:
+        return _link_error(request, error, language)
+    language = _language(request, site)
+    with translation.override(language):
+        context = {"site": site, "language": language, "purpose_name": purpose.text(language, "name")}
+        if request.method == "GET":
+            context["done"] = unsubscribe.is_unsubscribed(subject_id, purpose)
+            return render(request, "consent/unsubscribe.html", context)
+        if request.POST.get("List-Unsubscribe") != "One-Click":
+            context["error"] = _("The request did not say List-Unsubscribe=One-Click.")
+            return render(request, "consent/unsubscribe.html", context, status=400)
+        unsubscribe.unsubscribe(
+            site,
+            subject_id,
+            purpose,
+            ip=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        context["done"] = True
+        return render(request, "consent/unsubscribe.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def acknowledge_view(request, token):
+    """The acknowledgement link of a policy-change email: GET shows the notice, POST marks it read."""
+    language = _language(request)
+    try:
+        notice = notifications.read_ack_token(token)
+    except preferences.LinkError as error:
+        return _link_error(request, error, language)
+    language = _language(request, notice.site)
+    with translation.override(language):
+        if request.method == "POST":
+            notifications.acknowledge(notice, via="email_link")
+            notice.refresh_from_db()
+        context = {
+            "site": notice.site,
+            "language": language,
+            "notice": notice,
+            "policy": notice.policy_version,
+            "done": notice.acknowledged_at is not None,
+        }
+        return render(request, "consent/acknowledge.html", context)

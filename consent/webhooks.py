@@ -1,0 +1,177 @@
+"""Signed webhooks: the site's back end is told of every consent change.
+
+Deliveries are rows written in the same transaction as the events, so a change is never
+announced if it rolled back and never lost if the receiver is down: delivery runs as
+background work after commit and is retried with backoff until it succeeds or gives up.
+
+Each request carries `Consent-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`;
+receivers recompute it with the webhook's secret, compare in constant time and reject old times.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from consent.ledger import canonical_time
+from consent.models import AliasKind, Decision, DeliveryStatus, SubjectAlias, Webhook, WebhookDelivery
+
+MAX_ATTEMPTS = 8
+TIMEOUT_SECONDS = 5
+REFUSALS = (Decision.DENIED, Decision.WITHDRAWN, Decision.EXPIRED)
+_CACHE_SECONDS = 5
+
+
+def sign(secret, body, timestamp=None):
+    timestamp = int(timestamp if timestamp is not None else time.time())
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret, body, header, *, tolerance=300, now=None):
+    """What a receiver does; used by our tests and shown in docs/api.md."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(int(now if now is not None else time.time()) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp), header)
+
+
+def _active_webhooks(site_id):
+    key = f"consent:webhooks:{site_id}"
+    hooks = cache.get(key)
+    if hooks is None:
+        hooks = list(Webhook.objects.filter(site_id=site_id, active=True).values("id", "only_withdrawals"))
+        cache.set(key, hooks, _CACHE_SECONDS)
+    return hooks
+
+
+def forget_site_webhooks(site_id):
+    cache.delete(f"consent:webhooks:{site_id}")
+
+
+def queue_changes(site, subject_id, events):
+    """Write one delivery per webhook for these events (call inside the recording transaction)."""
+    if not events:
+        return []
+    hooks = _active_webhooks(site.id)
+    if not hooks:
+        return []
+    refs = dict(SubjectAlias.objects.filter(subject_id=subject_id).order_by("created_at").values_list("kind", "value"))
+    changes = [
+        {
+            "purpose": e.purpose.key,
+            "vendor": e.vendor.key if e.vendor_id else None,
+            "state": e.decision,
+            "version": e.version,
+            "method": e.method,
+            "recorded_at": canonical_time(e.recorded_at).replace("+00:00", "Z"),
+            "policy_version": e.policy_version,
+            "event_hash": e.hash,
+        }
+        for e in events
+    ]
+    payload = {
+        "type": "consent.changed",
+        "site": site.key,
+        "subject": {"user_id": refs.get(AliasKind.USER), "visitor_id": refs.get(AliasKind.VISITOR)},
+        "receipt_id": str(events[0].receipt_id) if events[0].receipt_id else None,
+        "changes": changes,
+    }
+    deliveries = []
+    for hook in hooks:
+        if hook["only_withdrawals"] and not any(c["state"] in REFUSALS for c in changes):
+            continue
+        deliveries.append(WebhookDelivery(webhook_id=hook["id"], payload=payload))
+    WebhookDelivery.objects.bulk_create(deliveries)
+    ids = [d.pk for d in deliveries]
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+    return deliveries
+
+
+def _enqueue(ids, run_after=None):
+    from consent.tasks import deliver_webhooks
+
+    task = deliver_webhooks
+    if run_after is not None and task.get_backend().supports_defer:
+        task = task.using(run_after=run_after)
+    task.enqueue(ids)
+
+
+def retry_delay(attempts):
+    """30 s, 2 min, 8 min ... up to about 22 hours over MAX_ATTEMPTS attempts."""
+    return timedelta(seconds=30 * 4 ** max(attempts - 1, 0))
+
+
+def deliver(delivery_id, *, now=None):
+    """POST one delivery. Returns its status after the attempt."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("webhook")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return None
+        body = json.dumps({**delivery.payload, "delivery_id": delivery.pk}, separators=(",", ":")).encode()
+        request = urllib.request.Request(
+            delivery.webhook.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "consent-platform-webhooks/1",
+                "Consent-Event": delivery.payload.get("type", "consent.changed"),
+                "Consent-Delivery": str(delivery.pk),
+                "Consent-Signature": sign(delivery.webhook.secret, body),
+            },
+        )
+        delivery.attempts += 1
+        error, code = "", None
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                code = response.status
+        except urllib.error.HTTPError as exc:
+            code, error = exc.code, f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            error = type(exc).__name__
+        now = now or timezone.now()
+        delivery.last_status_code, delivery.last_error = code, error[:300]
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        else:
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        delivery.save(
+            update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
+        )
+    if delivery.status == DeliveryStatus.PENDING:
+        if _deferrable():
+            _enqueue([delivery.pk], run_after=delivery.next_attempt_at)
+    return delivery.status
+
+
+def _deferrable():
+    from consent.tasks import deliver_webhooks
+
+    return deliver_webhooks.get_backend().supports_defer
+
+
+def deliver_due(now=None):
+    """Attempt every pending delivery whose retry time has come (`manage.py deliver_webhooks`)."""
+    now = now or timezone.now()
+    due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+    return {pk: deliver(pk, now=now) for pk in due.values_list("pk", flat=True)}

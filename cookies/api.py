@@ -1,0 +1,61 @@
+"""Public endpoint of the banner runtime: report cookie names no declaration covers (drift)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from consent.api.auth import client_ip
+from consent.exceptions import ConsentError, NotFound
+from consent.models import Site
+from cookies.drift import MAX_NAMES, report_observed
+
+
+class CookieReportThrottle(SimpleRateThrottle):
+    """Per site and client address; the rate is settings REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["cookie_report"]."""
+
+    scope = "cookie_report"
+
+    def get_cache_key(self, request, view):
+        site_key = view.kwargs.get("site_key", "")[:64]
+        return self.cache_format % {"scope": self.scope, "ident": f"{site_key}:{client_ip(request)}"}
+
+
+class ObservedCookiesRequest(serializers.Serializer):
+    names = serializers.ListField(child=serializers.CharField(), max_length=MAX_NAMES)
+    page = serializers.CharField(required=False, allow_blank=True)
+
+
+class ObservedCookiesResponse(serializers.Serializer):
+    undeclared = serializers.ListField(child=serializers.CharField())
+
+
+class ObservedCookiesView(APIView):
+    """`POST /api/v1/sites/{site_key}/observed-cookies` `{"names": [...], "page": "/path"}`.
+
+    Names only (never values), at most 50 per report; answers 202 with the names kept as undeclared.
+    CORS (only the site's allowed origins) is handled for every site endpoint by
+    consent.middleware.ApiGuardMiddleware.
+    """
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [CookieReportThrottle]
+
+    def _site(self, site_key):
+        site = Site.objects.filter(key=site_key).first()
+        if site is None:
+            raise NotFound("site.not_found", f"No site with key {site_key[:64]!r}.", {"site_key": ["Unknown site."]})
+        return site
+
+    @extend_schema(
+        request=ObservedCookiesRequest, responses={202: ObservedCookiesResponse}, operation_id="report_observed_cookies"
+    )
+    def post(self, request, site_key):
+        site = self._site(site_key)
+        body = request.data if isinstance(request.data, dict) else None
+        if body is None:
+            raise ConsentError("cookies.invalid_report", "Expected a JSON object.", {"body": ["Expected an object."]})
+        names = report_observed(site, body.get("names"), body.get("page", ""))
+        return Response({"undeclared": names}, status=202)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cookies import views
+
+urlpatterns = [
+    path("c/<slug:site_key>.js", views.embed, name="embed"),
+    path("demo/", views.demo, name="demo"),
+    path("demo/_frame/", views.demo_frame, name="demo-frame"),
+    path("demo/<slug:site_key>/", views.demo, name="demo-site"),
+]

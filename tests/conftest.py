@@ -1,0 +1,67 @@
+import uuid
+
+import pytest
+from django.db import connection
+
+from consent.ledger import drop_guards, install_guards
+from consent.models import LegalBasis, Purpose, Site, Vendor
+from consent.tokens import make_api_key
+
+
+def _uses_db(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = bool(
+        (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+        or {"transactional_db", "live_server"} & names
+    )
+    return bool(marker or {"db", "transactional_db", "live_server"} & names), transactional
+
+
+@pytest.fixture(autouse=True)
+def ledger_guards(request):
+    """Every test runs with the append-only triggers in place.
+
+    Transactional tests commit, and the flush after them must empty the ledger tables, so
+    their guards are dropped at teardown; the next test installs them again.
+    """
+    uses_db, transactional = _uses_db(request)
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    install_guards(connection)
+    yield
+    if transactional:
+        drop_guards(connection)
+
+
+@pytest.fixture
+def site(db):
+    site = Site.objects.create(
+        key="acme",
+        name="Acme",
+        languages=["en", "fr"],
+        allowed_origins=["https://www.acme.test"],
+        consent_mode={"analytics": ["analytics_storage"], "advertising": ["ad_storage", "ad_user_data"]},
+    )
+    Purpose.objects.create(site=site, key="essential", essential=True, legal_basis=LegalBasis.CONTRACT, position=0)
+    Purpose.objects.create(site=site, key="analytics", position=1)
+    ads = Purpose.objects.create(site=site, key="advertising", gpc_sensitive=True, position=2)
+    Purpose.objects.create(site=site, key="marketing_email", kind="communication", position=3)
+    Purpose.objects.create(site=site, key="surveys", legal_basis=LegalBasis.LEGITIMATE_INTEREST, position=4)
+    Purpose.objects.create(site=site, key="legal_notices", legal_basis=LegalBasis.LEGAL_OBLIGATION, position=5)
+    vendor = Vendor.objects.create(site=site, key="partner_ads", name="Partner Ads", country="US")
+    vendor.purposes.add(ads)
+    return site
+
+
+@pytest.fixture
+def api_key(site):
+    _, plaintext = make_api_key(site)
+    return plaintext
+
+
+@pytest.fixture
+def new_id():
+    return lambda: str(uuid.uuid4())

@@ -1,0 +1,117 @@
+"""The ledger's promises: append-only in the database, hash-chained, idempotent, latest wins."""
+
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from consent.exceptions import Conflict, ConsentError
+from consent.ledger import drop_guards, verify_chain
+from consent.models import ConsentEvent, ConsentState, Subject
+from consent.services import minimise_ip, record_decision
+
+
+def decide(site, decisions, **kw):
+    kw.setdefault("visitor_id", "v-1")
+    kw.setdefault("method", "custom")
+    return record_decision(site, receipt_id=kw.pop("receipt_id", uuid.uuid4()), decisions=decisions, **kw)
+
+
+def test_update_and_delete_are_refused_by_the_database(site):
+    decide(site, {"analytics": "granted"})
+    event = ConsentEvent.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ConsentEvent.objects.filter(pk=event.pk).update(decision="denied")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ConsentEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE consent_consentevent SET decision = 'denied'")
+    assert ConsentEvent.objects.get().decision == "granted"
+
+
+def test_versions_count_per_subject_and_purpose_and_latest_wins(site):
+    decide(site, {"analytics": "granted", "advertising": "granted"})
+    body, _ = decide(site, {"analytics": "denied"})
+    assert body["decisions"]["analytics"] == {"state": "withdrawn", "version": 2}
+    state = ConsentState.objects.get(purpose__key="analytics")
+    assert (state.state, state.version) == ("withdrawn", 2)
+    assert ConsentState.objects.get(purpose__key="advertising").version == 1
+    assert list(ConsentEvent.objects.values_list("seq", flat=True)) == [1, 2, 3]
+
+
+def test_same_id_records_once_and_returns_the_same_receipt(site):
+    rid = uuid.uuid4()
+    first, created = decide(site, {"analytics": "granted"}, receipt_id=rid)
+    again, created_again = decide(site, {"analytics": "granted"}, receipt_id=rid)
+    assert created and not created_again
+    assert first == again
+    assert ConsentEvent.objects.count() == 1
+    with pytest.raises(Conflict):
+        decide(site, {"analytics": "denied"}, receipt_id=rid)
+
+
+def test_essential_purposes_cannot_be_refused(site):
+    with pytest.raises(ConsentError) as err:
+        decide(site, {"essential": "denied"})
+    assert "decisions.essential" in err.value.fields
+    with pytest.raises(ConsentError) as err:
+        decide(site, {"legal_notices": "denied"})
+    assert "decisions.legal_notices" in err.value.fields
+    assert not ConsentEvent.objects.exists()
+
+
+def test_unknown_purpose_and_method_are_named(site):
+    with pytest.raises(ConsentError) as err:
+        decide(site, {"nope": "granted"}, method="telepathy")
+    assert err.value.code == "decision.unknown_purpose"
+    assert set(err.value.fields) == {"decisions.nope", "method"}
+
+
+def test_vendor_refusal_within_a_purpose(site):
+    body, _ = decide(site, {"advertising": "granted"}, vendors={"partner_ads": "denied"})
+    assert body["vendors"] == {"partner_ads": {"advertising": {"state": "denied", "version": 1}}}
+    assert ConsentEvent.objects.filter(vendor__key="partner_ads").count() == 1
+
+
+def test_chain_verifies_and_a_tampered_row_is_named(site):
+    decide(site, {"analytics": "granted", "advertising": "denied"})
+    decide(site, {"analytics": "denied"}, visitor_id="v-2")
+    decide(site, {"advertising": "granted"})
+    assert verify_chain() is None
+    call_command("verify_ledger")
+    victim = ConsentEvent.objects.filter(subject__aliases__value="v-1").order_by("seq")[1]
+    drop_guards(connection, ["consent_consentevent"])
+    ConsentEvent.objects.filter(pk=victim.pk).update(decision="granted")
+    broken = verify_chain()
+    assert broken.event_id == victim.pk
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_ledger", "--site", site.key)
+    assert exit_info.value.code == 1
+
+
+def test_visitor_is_linked_to_user_and_keeps_one_subject(site):
+    decide(site, {"analytics": "granted"}, visitor_id="v-9")
+    decide(site, {"analytics": "denied"}, visitor_id="v-9", user_id="user-42")
+    decide(site, {"advertising": "granted"}, ref="user-42", method="api")
+    assert Subject.objects.count() == 1
+    assert ConsentEvent.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "handling, ip, expected",
+    [
+        ("truncated", "203.0.113.77", "203.0.113.0"),
+        ("truncated", "2001:db8:abcd:12::1", "2001:db8:abcd::"),
+        ("none", "203.0.113.77", ""),
+    ],
+)
+def test_ip_addresses_are_minimised(site, handling, ip, expected):
+    site.ip_handling = handling
+    assert minimise_ip(site, ip) == expected
+
+
+def test_hashed_ip_is_not_the_address(site):
+    site.ip_handling = "hashed"
+    stored = minimise_ip(site, "203.0.113.77")
+    assert stored and "203" not in stored and stored == minimise_ip(site, "203.0.113.5")
