@@ -63,7 +63,7 @@ for n, key in enumerate(['analytics', 'advertising', 'marketing_email', 'persona
 "
 
 "$GUNICORN" config.wsgi:application --bind 127.0.0.1:$PORT --workers "$WORKERS" --threads "$THREADS" \
-    --worker-class gthread --keep-alive 30 --backlog 512 --log-level warning >"$LOG" 2>&1 &
+    --worker-class "${WORKER_CLASS:-gthread}" --keep-alive 30 --backlog 512 --log-level warning >"$LOG" 2>&1 &
 GUNICORN_PID=$!
 for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break

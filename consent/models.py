@@ -235,7 +235,8 @@ class AliasKind(models.TextChoices):
 class SubjectAlias(models.Model):
     """A reference by which a site names a subject: its own user id, or a banner visitor id."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    # The unique (site, kind, value) index serves look-ups by site; no separate index on site.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="aliases")
     kind = models.CharField(max_length=8, choices=AliasKind.choices)
     value = models.CharField(max_length=128)
@@ -245,7 +246,6 @@ class SubjectAlias(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["site", "kind", "value"], name="alias_unique_per_site"),
         ]
-        indexes = [models.Index(fields=["site", "value"], name="alias_site_value")]
 
     def __str__(self):
         return f"{self.kind}:{self.value}"
@@ -272,13 +272,19 @@ class Method(models.TextChoices):
 
 
 class ConsentEvent(models.Model):
-    """One purpose decision. Append-only and hash-chained per subject; never updated or deleted."""
+    """One purpose decision. Append-only and hash-chained per subject; never updated or deleted.
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="events")
+    Every index costs each decision a write, so foreign keys already leading a composite index
+    (site, subject) get none of their own, nor does the rarely set vendor.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField(help_text="Position in the subject's chain, from 1.")
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
-    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey(
+        Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     decision = models.CharField(max_length=16, choices=Decision.choices)
     version = models.PositiveIntegerField(help_text="1, 2, 3 ... per subject, purpose and vendor.")
     policy_version = models.PositiveIntegerField(null=True, blank=True)
@@ -305,12 +311,6 @@ class ConsentEvent(models.Model):
             models.Index(fields=["site", "recorded_at"], name="event_site_time"),
             models.Index(fields=["site", "purpose", "recorded_at"], name="event_site_purpose_time"),
             models.Index(fields=["receipt_id"], name="event_receipt"),
-            # Covering index for the console dashboard: its grouped queries become index-only scans.
-            models.Index(
-                fields=["site", "recorded_at"],
-                include=["purpose", "decision", "method", "vendor", "jurisdiction", "language"],
-                name="event_site_time_dashboard",
-            ),
         ]
 
     def __str__(self):
@@ -321,15 +321,19 @@ class ConsentState(models.Model):
     """The current decision per (subject, purpose[, vendor]); one row, updated with each event."""
 
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="states")
-    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="states")
-    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Purpose look-ups use the (purpose, state) index; the vendor is rarely set.
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="states", db_index=False)
+    vendor = models.ForeignKey(
+        Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     state = models.CharField(max_length=16, choices=Decision.choices)
     version = models.PositiveIntegerField()
     policy_version = models.PositiveIntegerField(null=True, blank=True)
     banner_version = models.PositiveIntegerField(null=True, blank=True)
     method = models.CharField(max_length=24, choices=Method.choices)
     updated_at = models.DateTimeField()
-    event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
+    # Events are never deleted, so nothing looks states up by event: no index.
+    event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         constraints = [
@@ -351,7 +355,7 @@ class ConsentState(models.Model):
 class DecisionReceipt(models.Model):
     """What a decision request returned, kept so that a replay of the same id returns it again."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
     receipt_id = models.UUIDField()
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="receipts")
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's content.")

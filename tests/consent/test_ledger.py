@@ -1,5 +1,6 @@
 """The ledger's promises: append-only in the database, hash-chained, idempotent, latest wins."""
 
+import threading
 import uuid
 
 import pytest
@@ -8,8 +9,8 @@ from django.db import DatabaseError, connection, transaction
 
 from consent.exceptions import Conflict, ConsentError
 from consent.ledger import drop_guards, verify_chain
-from consent.models import ConsentEvent, ConsentState, Subject
-from consent.services import minimise_ip, record_decision
+from consent.models import AliasKind, ConsentEvent, ConsentState, Subject, SubjectAlias
+from consent.services import _create_subject, minimise_ip, record_decision
 
 
 def decide(site, decisions, **kw):
@@ -90,6 +91,41 @@ def test_chain_verifies_and_a_tampered_row_is_named(site):
     assert exit_info.value.code == 1
 
 
+def test_a_subject_created_twice_for_one_alias_keeps_the_first(site):
+    # What a request that lost the race to create a visitor's subject sees: the alias exists.
+    first = _create_subject(site, [(AliasKind.VISITOR, "v-race")])
+    with transaction.atomic():
+        assert _create_subject(site, [(AliasKind.USER, "u-race"), (AliasKind.VISITOR, "v-race")]) == first
+    assert Subject.objects.count() == 1
+    assert list(SubjectAlias.objects.values_list("kind", "subject_id")) == [("visitor", first)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="concurrent writers need a concurrent database")
+@pytest.mark.django_db(transaction=True)
+def test_first_decisions_of_one_visitor_sent_at_once_share_one_subject(site):
+    start, errors = threading.Barrier(4), []
+
+    def send(n):
+        try:
+            start.wait(10)
+            decide(site, {"analytics": "granted" if n % 2 else "denied"}, visitor_id="v-burst")
+        except Exception as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert errors == []
+    assert Subject.objects.count() == 1 and SubjectAlias.objects.count() == 1
+    assert sorted(ConsentEvent.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
+    assert ConsentState.objects.get().version == 4
+    assert verify_chain(site) is None
+
+
 def test_visitor_is_linked_to_user_and_keeps_one_subject(site):
     decide(site, {"analytics": "granted"}, visitor_id="v-9")
     decide(site, {"analytics": "denied"}, visitor_id="v-9", user_id="user-42")
@@ -114,4 +150,4 @@ def test_ip_addresses_are_minimised(site, handling, ip, expected):
 def test_hashed_ip_is_not_the_address(site):
     site.ip_handling = "hashed"
     stored = minimise_ip(site, "203.0.113.77")
-    assert stored and "203" not in stored and stored == minimise_ip(site, "203.0.113.5")
+    assert len(stored) == 32 and "." not in stored and stored == minimise_ip(site, "203.0.113.5")
