@@ -1,5 +1,6 @@
--- wrk script: every request records a new decision (new id, new visitor) with 4 purposes.
--- Counts answers other than 201 per thread and reports them at the end.
+-- wrk script: every request records a new decision (new id) with 4 purposes, by a new visitor,
+-- or, with BENCH_VISITORS=N, by one of N returning visitors (their later decisions go on the
+-- same subject's chain). Counts answers other than 201 per thread and reports them at the end.
 
 local threads = {}
 
@@ -27,8 +28,11 @@ local template = '{"id":"%s","visitor_id":"v-%s","decisions":{"analytics":"grant
   .. '"marketing_email":"granted","personalisation":"denied"},"method":"custom","banner_version":1,'
   .. '"policy_version":1,"language":"en"}'
 
+local pool = tonumber(os.getenv("BENCH_VISITORS") or "")
+
 function request()
-  return wrk.format("POST", path, headers, string.format(template, uuid4(), uuid4()))
+  local visitor = pool and string.format("pool-%d", math.random(1, pool)) or uuid4()
+  return wrk.format("POST", path, headers, string.format(template, uuid4(), visitor))
 end
 
 function response(status, headers, body)

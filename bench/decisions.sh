@@ -9,7 +9,10 @@
 # Environment (all optional):
 #   PGHOST/PGPORT/PGUSER  PostgreSQL to use (default 127.0.0.1:5432, postgres, trust auth)
 #   WORKERS, THREADS      gunicorn workers and threads per worker (default 4 and 2, gthread)
+#   WORKER_CLASS          gunicorn worker class (default gthread)
 #   DURATION, CONNECTIONS wrk duration (default 20s) and connections (default 8)
+#   BENCH_VISITORS        draw visitors from a pool of this many (returning visitors) instead of
+#                         a new visitor per decision
 #   PYTHON                interpreter with the requirements installed (default .venv/bin/python)
 set -euo pipefail
 
@@ -63,7 +66,7 @@ for n, key in enumerate(['analytics', 'advertising', 'marketing_email', 'persona
 "
 
 "$GUNICORN" config.wsgi:application --bind 127.0.0.1:$PORT --workers "$WORKERS" --threads "$THREADS" \
-    --worker-class "${WORKER_CLASS:-gthread}" --keep-alive 30 --backlog 512 --log-level warning >"$LOG" 2>&1 &
+    --worker-class "${WORKER_CLASS:-gthread}" --keep-alive 30 --backlog 512 --log-level warning --worker-tmp-dir /dev/shm >"$LOG" 2>&1 &
 GUNICORN_PID=$!
 for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break

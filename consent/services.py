@@ -1,10 +1,13 @@
 """Writes to the consent ledger. Views, the API, the admin and commands all come through here."""
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
 import json
+import threading
 import uuid
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -26,7 +29,7 @@ from consent.models import (
     SubjectAlias,
     Vendor,
 )
-from consent.webhooks import queue_changes
+from consent.webhooks import has_webhooks, queue_changes
 
 # What a caller may ask for; "withdrawn" is also derived from denying a granted consent.
 REQUESTABLE_DECISIONS = (Decision.GRANTED, Decision.DENIED, Decision.WITHDRAWN)
@@ -337,6 +340,86 @@ def fingerprint(payload):
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _chain_events(site, subject_id, items, states, seq, prev_hash, make=ConsentEvent, **fields):
+    """The unsaved events for `items`, numbered after `seq` and hash-chained after `prev_hash`.
+
+    `make` builds each event: the model, or a plain namespace where no model instance is needed.
+    """
+    events = []
+    for purpose, vendor, requested in items:
+        state = states.get((purpose.id, vendor.id if vendor else None))
+        seq += 1
+        event = make(
+            site_id=site.id,
+            subject_id=subject_id,
+            seq=seq,
+            purpose=purpose,
+            vendor=vendor,
+            decision=_stored_decision(purpose, requested, state.state if state else None),
+            version=(state.version + 1) if state else 1,
+            policy_version=fields["policy_version"],
+            banner_version=fields["banner_version"],
+            method=fields["method"],
+            jurisdiction=(fields["jurisdiction"] or "")[:8],
+            language=(fields["language"] or "")[:16],
+            recorded_at=fields["recorded_at"],
+            ip=fields["ip"],
+            user_agent=(fields["user_agent"] or "")[:512],
+            receipt_id=fields["receipt_id"],
+            evidence=fields["evidence"] or {},
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event, prev_hash)
+        events.append(event)
+    return events
+
+
+_UPDATE_STATE_SQL = (
+    "UPDATE consent_consentstate SET state = %s, version = %s, event_id = %s, policy_version = %s, "
+    "banner_version = %s, method = %s, updated_at = %s WHERE id = %s"
+)
+
+
+def _lock_chain(subject_id):
+    """Lock a subject's chain head, then read the subject's current states.
+
+    Two statements on purpose: under READ COMMITTED a joined read would see the states as they
+    were before the lock was granted, and a concurrent decision's versions would be lost.
+    Returns (last seq, last hash, {(purpose id, vendor id): ConsentState}).
+    """
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_seq, last_hash FROM consent_subject WHERE id = %s{lock}", [subject_id])
+        head = cursor.fetchone()
+        if head is None:
+            raise Subject.DoesNotExist(f"No subject {subject_id}.")
+        cursor.execute(
+            "SELECT id, purpose_id, vendor_id, state, version FROM consent_consentstate WHERE subject_id = %s",
+            [subject_id],
+        )
+        states = {
+            (purpose_id, vendor_id): ConsentState(
+                id=pk, subject_id=subject_id, purpose_id=purpose_id, vendor_id=vendor_id, state=state, version=version
+            )
+            for pk, purpose_id, vendor_id, state, version in cursor.fetchall()
+        }
+    return head[0], head[1], states
+
+
+def _state_values(state):
+    field = ConsentState._meta.get_field("updated_at")
+    return [
+        state.state,
+        state.version,
+        state.event_id,
+        state.policy_version,
+        state.banner_version,
+        state.method,
+        field.get_db_prep_value(state.updated_at, connection),
+        state.pk,
+    ]
+
+
 def append_events(
     site,
     subject_id,
@@ -363,41 +446,28 @@ def append_events(
     if new_subject:
         seq, prev_hash, states = 0, "", {}
     else:
-        subject = Subject.objects.select_for_update().only("id", "last_seq", "last_hash").get(pk=subject_id)
-        purpose_ids = {p.id for p, _, _ in items}
-        states = {
-            (s.purpose_id, s.vendor_id): s
-            for s in ConsentState.objects.filter(subject_id=subject_id, purpose_id__in=purpose_ids)
-        }
-        seq, prev_hash = subject.last_seq, subject.last_hash
-    events, changed, created = [], [], []
-    for purpose, vendor, requested in items:
-        key = (purpose.id, vendor.id if vendor else None)
-        state = states.get(key)
-        decision = _stored_decision(purpose, requested, state.state if state else None)
-        seq += 1
-        event = ConsentEvent(
-            site_id=site.id,
-            subject_id=subject_id,
-            seq=seq,
-            purpose=purpose,
-            vendor=vendor,
-            decision=decision,
-            version=(state.version + 1) if state else 1,
-            policy_version=policy_version,
-            banner_version=banner_version,
-            method=method,
-            jurisdiction=(jurisdiction or "")[:8],
-            language=(language or "")[:16],
-            recorded_at=recorded_at,
-            ip=ip,
-            user_agent=(user_agent or "")[:512],
-            receipt_id=receipt_id,
-            evidence=evidence or {},
-            prev_hash=prev_hash,
-        )
-        event.hash = prev_hash = event_hash(event, prev_hash)
-        events.append(event)
+        seq, prev_hash, states = _lock_chain(subject_id)
+    events = _chain_events(
+        site,
+        subject_id,
+        items,
+        states,
+        seq,
+        prev_hash,
+        method=method,
+        recorded_at=recorded_at,
+        receipt_id=receipt_id,
+        policy_version=policy_version,
+        banner_version=banner_version,
+        language=language,
+        jurisdiction=jurisdiction,
+        ip=ip,
+        user_agent=user_agent,
+        evidence=evidence,
+    )
+    if events:
+        seq, prev_hash = events[-1].seq, events[-1].hash
+    changed, created = [], []
     _insert_rows(events)
     for event in events:
         key = (event.purpose_id, event.vendor_id)
@@ -413,11 +483,9 @@ def append_events(
         state.method, state.updated_at = event.method, event.recorded_at
     if created:
         _insert_rows(created)
-    if changed:
-        ConsentState.objects.bulk_update(
-            changed, ["state", "version", "event", "policy_version", "banner_version", "method", "updated_at"]
-        )
     with connection.cursor() as cursor:
+        if changed:
+            cursor.executemany(_UPDATE_STATE_SQL, [_state_values(state) for state in changed])
         cursor.execute(
             "UPDATE consent_subject SET last_seq = %s, last_hash = %s WHERE id = %s", [seq, prev_hash, subject_id]
         )
@@ -469,11 +537,39 @@ def record_decision(
             "language": language,
         }
     )
+    now = now or timezone.now()
+    first = _first_decision_alias(site, visitor_id, user_id, ref)
+    if first is not None:
+        try:
+            wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
+        except ConsentError:
+            existing = _stored_receipt(site, receipt_id)  # a replay is answered even if no longer valid
+            if existing is None:
+                raise
+            return _replay(existing, print_)
+        if wanted:
+            fields = {
+                "method": method,
+                "recorded_at": now,
+                "receipt_id": receipt_id,
+                "policy_version": policy_version,
+                "banner_version": banner_version,
+                "language": language,
+                "jurisdiction": jurisdiction,
+                "ip": minimise_ip(site, ip),
+                "user_agent": user_agent,
+                "evidence": parental_consent_evidence(
+                    site, None, wanted, evidence, age=age, parental_consent=parental_consent, now=now
+                ),
+            }
+            body = _record_first_decision(site, first, wanted, fields, subject_label, print_)
+            _remember_alias(site, first)
+            if body is not None:
+                return body, True
     existing = _stored_receipt(site, receipt_id)
     if existing is not None:
         return _replay(existing, print_)
     wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
-    now = now or timezone.now()
     try:
         with transaction.atomic():
             subject_id, new_subject = resolve_subject(
@@ -518,6 +614,179 @@ def record_decision(
             raise
         return _replay(existing, print_)
     return body, True
+
+
+# --- a new visitor's first decision, on PostgreSQL ------------------------------------------
+#
+# Most decisions are the first one a visitor ever makes: the banner's answer on a first visit.
+# Then the subject, its alias, the events, the current state and the receipt are all new rows:
+# nothing needs reading or locking. The new subject's id comes from a block drawn ahead from
+# its sequence, the chain is hashed here, and one statement of data-modifying CTEs writes every
+# row, atomically on its own: one round trip instead of ten. Every row hangs off the alias
+# insert, which skips a conflict: if the visitor is known (or another request just created
+# them), nothing is written and the general path records the decision against that subject. A
+# receipt id used before breaks its unique constraint, and the general replay handling answers.
+# Known subjects, SQLite, sites with webhooks and visitor-to-user links take the general path.
+
+_WRITE_FIRST_SQL = """
+WITH a AS (
+    INSERT INTO consent_subjectalias (site_id, subject_id, kind, value, created_at)
+    VALUES (%(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s)
+    ON CONFLICT DO NOTHING
+    RETURNING subject_id
+), s AS (
+    INSERT INTO consent_subject (id, site_id, email, birth_year, created_at, erased_at, last_seq, last_hash)
+    SELECT subject_id, %(site)s, '', NULL, %(now)s, NULL, %(last_seq)s, %(last_hash)s FROM a
+), e AS (
+    INSERT INTO consent_consentevent (
+        site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version,
+        method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id, evidence, prev_hash, hash)
+    SELECT %(site)s, a.subject_id, v.seq, v.purpose_id, v.vendor_id, v.decision, 1,
+        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
+        %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
+    FROM a, unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
+                   %(prev_hashes)s::text[], %(hashes)s::text[])
+        AS v(seq, purpose_id, vendor_id, decision, prev_hash, hash)
+    RETURNING id, subject_id, purpose_id, vendor_id, decision
+), st AS (
+    INSERT INTO consent_consentstate (
+        subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at,
+        event_id)
+    SELECT subject_id, purpose_id, vendor_id, decision, 1, %(policy_version)s::integer,
+        %(banner_version)s::integer, %(method)s, %(now)s, id
+    FROM e
+), r AS (
+    INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
+    SELECT %(site)s, %(receipt)s::uuid, subject_id, %(fingerprint)s, %(body)s::jsonb, %(now)s FROM a
+)
+SELECT count(*) FROM e
+"""
+
+
+class _SubjectIds:
+    """Subject ids drawn from the table's sequence in blocks, so that a new subject costs no query.
+
+    Ids are unique whatever the order they are used in; ids drawn and never used leave gaps,
+    as a rolled-back insert does.
+    """
+
+    BLOCK = 64
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._free = []
+
+    def take(self):
+        with self._lock:
+            if not self._free:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence('consent_subject', 'id')) FROM generate_series(1, %s)",
+                        [self.BLOCK],
+                    )
+                    self._free = [row[0] for row in reversed(cursor.fetchall())]
+            return self._free.pop()
+
+    def forget(self):
+        with self._lock:
+            self._free = []
+
+
+_subject_ids = _SubjectIds()
+
+
+class _EventDraft(SimpleNamespace):
+    """An event's fields without a model instance: the first-decision statement writes them."""
+
+    @property
+    def purpose_id(self):
+        return self.purpose.id
+
+    @property
+    def vendor_id(self):
+        return self.vendor.id if self.vendor else None
+
+
+# Aliases this process has seen with a subject: their next decisions go straight to the general
+# path instead of trying the first-decision statement in vain. Only a hint: a stale entry just
+# sends a request down the general path, which is always right. Bounded by clearing it.
+_known_aliases = set()
+_KNOWN_ALIASES_MAX = 50_000
+
+
+def _remember_alias(site, alias):
+    if len(_known_aliases) >= _KNOWN_ALIASES_MAX:
+        _known_aliases.clear()
+    _known_aliases.add((site.pk, *alias))
+
+
+def _first_decision_alias(site, visitor_id, user_id, ref):
+    """The one alias a new subject would get, if this request may take the first-decision path."""
+    if connection.vendor != "postgresql" or has_webhooks(site.id):
+        return None
+    if ref is not None and visitor_id is None and user_id is None:
+        alias = (AliasKind.USER, ref)
+    elif visitor_id and user_id is None and ref is None:
+        alias = (AliasKind.VISITOR, visitor_id)
+    else:
+        return None
+    return None if (site.pk, *alias) in _known_aliases else alias
+
+
+def _record_first_decision(site, alias, wanted, fields, subject_label, print_):
+    """Record a decision as a new subject's first, in one statement; the receipt body, or None
+    when the alias already has a subject or the receipt id was used before (general path)."""
+    subject_id = _subject_ids.take()
+    events = _chain_events(site, subject_id, wanted, {}, 0, "", make=_EventDraft, **fields)
+    now, receipt_id = fields["recorded_at"], fields["receipt_id"]
+    body = _receipt_body(
+        site,
+        receipt_id,
+        now,
+        subject_label,
+        events,
+        fields["method"],
+        fields["banner_version"],
+        fields["policy_version"],
+    )
+    params = {
+        "site": site.pk,
+        "subject": subject_id,
+        "kind": alias[0],
+        "value": alias[1],
+        "now": now,
+        "last_seq": events[-1].seq,
+        "last_hash": events[-1].hash,
+        "policy_version": fields["policy_version"],
+        "banner_version": fields["banner_version"],
+        "method": fields["method"],
+        "jurisdiction": events[0].jurisdiction,
+        "language": events[0].language,
+        "ip": events[0].ip,
+        "user_agent": events[0].user_agent,
+        "receipt": str(receipt_id),
+        "evidence": json.dumps(events[0].evidence),
+        "seqs": [e.seq for e in events],
+        "purposes": [e.purpose_id for e in events],
+        "vendors": [e.vendor_id for e in events],
+        "decisions": [e.decision for e in events],
+        "prev_hashes": [e.prev_hash for e in events],
+        "hashes": [e.hash for e in events],
+        "fingerprint": print_,
+        "body": json.dumps(body),
+    }
+    try:
+        # Inside a caller's transaction a failed statement must not abort it: use a savepoint.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(_WRITE_FIRST_SQL, params)
+                written = cursor.fetchone()[0]
+    except IntegrityError:
+        # A receipt id used before, or (after a sequence reset) a subject id taken: either
+        # way the general path knows what to answer.
+        _subject_ids.forget()
+        return None
+    return body if written else None
 
 
 # --- minors: parental consent ---------------------------------------------------------------

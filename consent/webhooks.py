@@ -56,6 +56,11 @@ def _active_webhooks(site_id):
     return hooks
 
 
+def has_webhooks(site_id):
+    """True if changes on this site are announced to at least one endpoint (cached briefly)."""
+    return bool(_active_webhooks(site_id))
+
+
 def forget_site_webhooks(site_id):
     cache.delete(f"consent:webhooks:{site_id}")
 

@@ -3,6 +3,7 @@ import uuid
 import pytest
 from django.db import connection
 
+from consent import services
 from consent.ledger import drop_guards, install_guards
 from consent.models import LegalBasis, Purpose, Site, Vendor
 from consent.tokens import make_api_key
@@ -34,6 +35,12 @@ def ledger_guards(request):
     yield
     if transactional:
         drop_guards(connection)
+
+
+@pytest.fixture(autouse=True)
+def forget_known_aliases():
+    """Each test starts with no per-process hint of known visitors (see consent.services)."""
+    services._known_aliases.clear()
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from consent import services
 from consent.exceptions import Conflict, ConsentError
 from consent.ledger import drop_guards, verify_chain
-from consent.models import AliasKind, ConsentEvent, ConsentState, Subject, SubjectAlias
+from consent.models import AliasKind, ConsentEvent, ConsentState, DecisionReceipt, Subject, SubjectAlias
 from consent.services import _create_subject, minimise_ip, record_decision
 
 
@@ -124,6 +126,62 @@ def test_first_decisions_of_one_visitor_sent_at_once_share_one_subject(site):
     assert sorted(ConsentEvent.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
     assert ConsentState.objects.get().version == 4
     assert verify_chain(site) is None
+
+
+def _rows(visitor):
+    subject = Subject.objects.get(aliases__value=visitor)
+    events = list(
+        ConsentEvent.objects.filter(subject=subject)
+        .order_by("seq")
+        .values("site", "seq", "purpose", "vendor", "decision", "version", "method", "language", "ip", "evidence")
+    )
+    states = list(
+        ConsentState.objects.filter(subject=subject)
+        .order_by("purpose", "vendor")
+        .values("purpose", "vendor", "state", "version", "policy_version", "banner_version", "method")
+    )
+    receipt = DecisionReceipt.objects.get(subject=subject)
+    return subject, events, states, receipt
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the one-statement path is PostgreSQL's")
+def test_a_first_decision_in_one_statement_writes_what_the_general_path_writes(site, monkeypatch):
+    kw = {"banner_version": 2, "policy_version": 1, "language": "fr", "ip": "203.0.113.9"}
+    decisions = {"analytics": "granted", "advertising": "denied", "surveys": "denied"}
+    with CaptureQueriesContext(connection) as captured:
+        fast, created = decide(site, decisions, visitor_id="v-fast", vendors={"partner_ads": "denied"}, **kw)
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith(("INSERT", "UPDATE", "WITH"))]
+    assert created and len(writes) == 1 and writes[0].lstrip().startswith("WITH a AS")
+    # Sites with webhooks take the general path; its rows must be the same but for the ids.
+    monkeypatch.setattr(services, "has_webhooks", lambda site_id: True)
+    slow, _ = decide(site, decisions, visitor_id="v-slow", vendors={"partner_ads": "denied"}, **kw)
+    fast_rows, slow_rows = _rows("v-fast"), _rows("v-slow")
+    assert fast_rows[1] == slow_rows[1] and len(fast_rows[1]) == 4
+    assert fast_rows[2] == slow_rows[2]
+    assert (fast_rows[0].last_seq, fast_rows[0].last_hash) == (
+        4,
+        ConsentEvent.objects.filter(subject=fast_rows[0]).order_by("seq").last().hash,
+    )
+    assert fast_rows[3].body == fast and slow_rows[3].body == slow
+    assert {k: v for k, v in fast.items() if k not in ("receipt_id", "recorded_at", "subject")} == {
+        k: v for k, v in slow.items() if k not in ("receipt_id", "recorded_at", "subject")
+    }
+    assert verify_chain(site) is None
+
+
+def test_a_known_visitor_and_a_reused_id_are_answered_on_every_database(site):
+    rid = uuid.uuid4()
+    first, _ = decide(site, {"analytics": "granted"}, visitor_id="v-known", receipt_id=rid)
+    # The same request again: the stored receipt.
+    assert decide(site, {"analytics": "granted"}, visitor_id="v-known", receipt_id=rid) == (first, False)
+    # The same id from a new visitor is another decision: a conflict, and nothing is written.
+    with pytest.raises(Conflict):
+        decide(site, {"analytics": "granted"}, visitor_id="v-new", receipt_id=rid)
+    assert not SubjectAlias.objects.filter(value="v-new").exists()
+    # A known visitor's next decision goes on the same chain.
+    body, created = decide(site, {"analytics": "denied"}, visitor_id="v-known")
+    assert created and body["decisions"]["analytics"] == {"state": "withdrawn", "version": 2}
+    assert Subject.objects.count() == 1 and verify_chain(site) is None
 
 
 def test_visitor_is_linked_to_user_and_keeps_one_subject(site):
