@@ -1,10 +1,10 @@
-"""A short-lived, per-process cache of a site with its purposes and vendors.
+"""A short-lived, per-process cache of a site with its purposes, vendors and published versions.
 
 The decision endpoint is the hot path: every banner click lands there. Reading the site, its
-purposes and its vendors costs three queries per request, yet they change only when staff edit
-them. Each process keeps them for `SITE_CACHE_SECONDS` (default 5 s); saving or deleting a
-site, purpose or vendor clears this process's copy at once, and other processes see the change
-when their copy expires.
+purposes, its vendors and the versions a decision may name costs several queries per request,
+yet they change only when staff edit or publish. Each process keeps them for
+`SITE_CACHE_SECONDS` (default 5 s); saving or deleting any of them clears this process's copy
+at once, and other processes see the change when their copy expires.
 """
 
 import threading
@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from consent.models import Purpose, Site, Vendor
+from consent.models import PolicyVersion, Purpose, Site, Vendor
+from consent.preferences import current_policy_version
+from cookies.models import BannerVersion
 
 _lock = threading.Lock()
 _entries: dict[str, tuple[float, "Catalogue | None"]] = {}
@@ -25,6 +27,9 @@ class Catalogue:
     site: Site
     purposes: dict = field(default_factory=dict)  # key -> Purpose, in display order
     vendors: dict = field(default_factory=dict)  # key -> Vendor, with purposes prefetched
+    policy_versions: frozenset = frozenset()  # published policy version numbers
+    banner_versions: frozenset = frozenset()  # published banner version numbers
+    policy_in_force: int | None = None  # what a decision that names no policy version was made under
 
     def as_pair(self):
         """The (purposes, vendors) pair that consent.services expects."""
@@ -41,7 +46,16 @@ def _load(site_key):
         return None
     purposes = {p.key: p for p in Purpose.objects.filter(site=site).order_by("position", "id")}
     vendors = {v.key: v for v in Vendor.objects.filter(site=site).prefetch_related("purposes")}
-    return Catalogue(site=site, purposes=purposes, vendors=vendors)
+    policies = PolicyVersion.objects.filter(site=site, published_at__isnull=False)
+    banners = BannerVersion.objects.filter(site=site, published_at__isnull=False)
+    return Catalogue(
+        site=site,
+        purposes=purposes,
+        vendors=vendors,
+        policy_versions=frozenset(policies.values_list("version", flat=True)),
+        banner_versions=frozenset(banners.values_list("version", flat=True)),
+        policy_in_force=current_policy_version(site),
+    )
 
 
 def get_catalogue(site_key):
@@ -66,7 +80,7 @@ def clear(**kwargs):
         _entries.clear()
 
 
-for _model in (Site, Purpose, Vendor):
+for _model in (Site, Purpose, Vendor, PolicyVersion, BannerVersion):
     post_save.connect(clear, sender=_model, dispatch_uid=f"catalogue-save-{_model.__name__}")
     post_delete.connect(clear, sender=_model, dispatch_uid=f"catalogue-delete-{_model.__name__}")
 m2m_changed.connect(clear, sender=Vendor.purposes.through, dispatch_uid="catalogue-vendor-purposes")

@@ -116,11 +116,28 @@ def check_ref(ref, field="subject_ref"):
     return ref
 
 
-def _decision_options(data, errors):
-    """Fields shared by the banner and the server decision bodies."""
+def _published_version(data, name, errors, known, what):
+    """A version number the site has published, or None; names the field when it has not."""
+    value = _version(data, name, errors)
+    if value is not None and value not in known:
+        published = ", ".join(str(v) for v in sorted(known)) or "none yet"
+        errors[name] = [f"This site has no published {what} version {value} (published: {published})."]
+        return None
+    return value
+
+
+def _decision_options(data, errors, catalogue):
+    """Fields shared by the banner and the server decision bodies.
+
+    Versions must be ones the site published; a decision that names no policy version was made
+    under the one in force.
+    """
+    policy_version = _published_version(data, "policy_version", errors, catalogue.policy_versions, "policy")
+    if data.get("policy_version") is None:
+        policy_version = catalogue.policy_in_force
     options = {
-        "banner_version": _version(data, "banner_version", errors),
-        "policy_version": _version(data, "policy_version", errors),
+        "banner_version": _published_version(data, "banner_version", errors, catalogue.banner_versions, "banner"),
+        "policy_version": policy_version,
         "language": _string(data, "language", errors, max_length=16, default=""),
         "jurisdiction": _string(data, "jurisdiction", errors, max_length=8, default=""),
         "decisions": data.get("decisions"),
@@ -237,7 +254,7 @@ class SiteDecisionsView(PublicView):
         errors = {}
         receipt_id = _receipt_id(data, errors)
         visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
-        options = _decision_options(data, errors)
+        options = _decision_options(data, errors, catalogue)
         user_id = None
         token = data.get("subject_token")
         if token is not None:
@@ -289,7 +306,7 @@ class SubjectDecisionsView(ServerView):
         data = _object_body(request)
         errors = {}
         receipt_id = _receipt_id(data, errors)
-        options = _decision_options(data, errors)
+        options = _decision_options(data, errors, catalogue)
         method = data.get("method")
         if method is None:
             method = Method.API

@@ -25,8 +25,9 @@ def client():
     return APIClient()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def banner(site):
+    """Every test here runs against a site whose banner version 1 is published."""
     return publish_banner(site, TEXTS)
 
 
@@ -240,6 +241,8 @@ def test_bad_subject_token_is_a_400_naming_it(client, site, token_of):
         ({"visitor_id": "v\nx"}, "visitor_id", "decision.invalid"),
         ({"language": ["en"]}, "language", "decision.invalid"),
         ({"jurisdiction": "EUROPEAN-UNION"}, "jurisdiction", "decision.invalid"),
+        ({"banner_version": 2}, "banner_version", "decision.invalid"),  # only version 1 is published
+        ({"policy_version": 1}, "policy_version", "decision.invalid"),  # no policy published yet
     ],
 )
 def test_bad_decisions_are_400_naming_the_field(client, site, overrides, field, code):

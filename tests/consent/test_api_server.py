@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from consent.models import ApiKey, ConsentEvent, LegalBasis, Purpose, Site
+from consent.models import ApiKey, ConsentEvent, LegalBasis, PolicyVersion, Purpose, Site
 from consent.services import record_decision
 from consent.tokens import find_api_key, make_api_key
 
@@ -112,6 +112,25 @@ def test_server_decision_defaults_to_api_method_and_is_idempotent(client, site, 
     assert centre.json()["decisions"]["marketing_email"] == {"state": "withdrawn", "version": 2}
     banner_method = client.post("/api/v1/subjects/user-42/decisions", body(method="accept_all"), format="json", **auth)
     assert banner_method.status_code == 400 and "method" in banner_method.json()["error"]["fields"]
+
+
+def test_server_decision_is_made_under_the_policy_in_force_unless_it_names_one(client, site, auth):
+    now = timezone.now()
+    for version in (1, 2):
+        PolicyVersion.objects.create(site=site, version=version, text=f"v{version}", published_at=now, effective_at=now)
+    PolicyVersion.objects.create(
+        site=site, version=3, text="v3", published_at=now, effective_at=now + timezone.timedelta(days=30)
+    )
+    implied = client.post("/api/v1/subjects/user-7/decisions", body(), format="json", **auth)
+    assert implied.status_code == 201 and implied.json()["policy_version"] == 2  # 3 is not in force yet
+    named = client.post("/api/v1/subjects/user-7/decisions", body(policy_version=1), format="json", **auth)
+    assert named.status_code == 201 and named.json()["policy_version"] == 1
+    unknown = client.post("/api/v1/subjects/user-7/decisions", body(policy_version=9), format="json", **auth)
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["fields"]["policy_version"] == [
+        "This site has no published policy version 9 (published: 1, 2, 3)."
+    ]
+    assert list(ConsentEvent.objects.values_list("policy_version", flat=True)) == [2, 2, 1, 1]
 
 
 def test_subject_consents_wire_format(client, site, auth):
