@@ -30,6 +30,8 @@ from consent.models import (
     Site,
     Subject,
     Vendor,
+    Webhook,
+    WebhookDelivery,
 )
 from consent.roles import can
 from consent.services import record_audit
@@ -223,6 +225,29 @@ class ApiKeyAdmin(AuditedAdmin):
             key.save(update_fields=["revoked_at"])
             record_audit(action="apikey.revoked", site=key.site, actor=request.user, obj=key, now=now)
         self.message_user(request, "Revoked.")
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+@admin.register(Webhook)
+class WebhookAdmin(AuditedAdmin):
+    """Where a site's back end is told of consent changes; the secret is what it verifies with."""
+
+    list_display = ("url", "site", "active", "only_withdrawals", "created_at")
+    list_filter = ("site", "active")
+    fields = ("site", "url", "active", "only_withdrawals", "secret", "created_at")
+    readonly_fields = ("secret", "created_at")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """Every change notice and how its delivery went; failed ones are retried by the worker."""
+
+    list_display = ("id", "webhook", "status", "attempts", "last_status_code", "created_at", "delivered_at")
+    list_filter = ("status", "webhook__site")
+    list_select_related = ("webhook",)
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 
 
 # --- policies -------------------------------------------------------------------------------

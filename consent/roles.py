@@ -36,6 +36,8 @@ PERSONAL_MODELS = {
         "rightsrequest",
         "auditevent",
         "apikey",
+        "webhook",
+        "webhookdelivery",
     },
     "cookies": set(),
 }

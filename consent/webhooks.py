@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from consent.ledger import canonical_time
@@ -180,3 +181,11 @@ def deliver_due(now=None):
     now = now or timezone.now()
     due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
     return {pk: deliver(pk, now=now) for pk in due.values_list("pk", flat=True)}
+
+
+def _forget_on_change(sender, instance, **kwargs):
+    forget_site_webhooks(instance.site_id)
+
+
+post_save.connect(_forget_on_change, sender=Webhook, dispatch_uid="webhooks-forget-on-save")
+post_delete.connect(_forget_on_change, sender=Webhook, dispatch_uid="webhooks-forget-on-delete")

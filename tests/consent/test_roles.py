@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from consent.models import AuditEvent, Purpose, RightsRequest
+from consent.models import AuditEvent, Purpose, RightsRequest, Webhook
 from consent.rights import open_rights_request
 from consent.roles import AUDITOR, DPO, EDITOR, PERSONAL_MODELS, setup_roles
 from consent.services import record_decision, resolve_subject
@@ -27,6 +27,8 @@ PERSONAL_PAGES = [
     "/admin/consent/auditevent/",
     "/admin/consent/rightsrequest/",
     "/admin/consent/notification/",
+    "/admin/consent/webhook/",
+    "/admin/consent/webhookdelivery/",
     "/admin/console/subjects/",
     "/admin/consent/auditevent/export.csv",
 ]
@@ -46,6 +48,21 @@ def request_row(site):
     subject_id = resolve_subject(site, user_id="u-1", email="u1@example.test")
     record_decision(site, receipt_id=uuid.uuid4(), decisions={"analytics": "granted"}, method="custom", user_id="u-1")
     return open_rights_request(site, subject_id, "access")
+
+
+def test_only_a_dpo_configures_webhooks_and_sees_their_secret(site, staff):
+    hook = Webhook.objects.create(site=site, url="https://hooks.acme.test/consent")
+    page = staff[DPO].get(f"/admin/consent/webhook/{hook.pk}/change/")
+    assert page.status_code == 200 and hook.secret in page.content.decode()
+    assert staff[AUDITOR].get(f"/admin/consent/webhook/{hook.pk}/change/").status_code == 200
+    added = staff[DPO].post(
+        "/admin/consent/webhook/add/",
+        {"site": site.pk, "url": "https://crm.acme.test/hooks", "active": "on"},
+    )
+    assert added.status_code == 302 and Webhook.objects.filter(url="https://crm.acme.test/hooks").exists()
+    assert AuditEvent.objects.filter(action="webhook.added").exists()
+    refused = staff[AUDITOR].post("/admin/consent/webhook/add/", {"site": site.pk, "url": "https://x.test/"})
+    assert refused.status_code == 403
 
 
 def test_setup_roles_is_idempotent_and_keeps_editors_away_from_personal_data(db):
