@@ -30,7 +30,7 @@ ensure_browser() {
             echo "Browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
         fi
     fi
-    if [ ! -d node_modules/axe-core ] && command -v npm >/dev/null; then
+    if { [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ]; } && command -v npm >/dev/null; then
         npm install --silent --no-audit --no-fund >/dev/null
     fi
 }
