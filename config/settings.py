@@ -197,6 +197,8 @@ API_CHECK_MAX_BODY_BYTES = 1024 * 1024
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 # How long each process keeps a site's purposes and vendors for the API (saves clear it at once locally).
 SITE_CACHE_SECONDS = env.int("SITE_CACHE_SECONDS", default=5)
+# Date of the last change to how GPC is honoured, published in /.well-known/gpc.json (RFC 3339 date).
+GPC_LAST_UPDATE = env.str("GPC_LAST_UPDATE", default="2026-11-27")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Consent platform")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from consent.models import Notification, NotificationStatus
+from consent.models import ConsentEvent, Notification, NotificationStatus
 from consent.preferences import LinkError, make_preference_link
 from consent.services import record_audit
 
@@ -56,10 +56,25 @@ def read_ack_token(token):
     return notification
 
 
+def _language(notification):
+    """The language the person last chose on this site (banner or centre), else the site's default."""
+    site = notification.site
+    latest = (
+        ConsentEvent.objects.filter(subject_id=notification.subject_id)
+        .exclude(language="")
+        .order_by("-id")
+        .values_list("language", flat=True)
+        .first()
+    )
+    if latest and latest in (site.languages or []):
+        return latest
+    return site.default_language or "en"
+
+
 def _message(notification):
-    """The email, text and HTML, in the site's default language."""
+    """The email, text and HTML, in the person's language (see `_language`)."""
     site, policy = notification.site, notification.policy_version
-    language = site.default_language or "en"
+    language = _language(notification)
     with translation.override(language):
         context = {
             "site": site,
@@ -76,7 +91,13 @@ def _message(notification):
         text = render_to_string("consent/email/policy_change.txt", context)
         html = render_to_string("consent/email/policy_change.html", context)
     message = EmailMultiAlternatives(
-        subject_line, text, settings.DEFAULT_FROM_EMAIL, [notification.subject.email], reply_to=_reply_to(site)
+        subject_line,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.subject.email],
+        reply_to=_reply_to(site),
+        # A notice sent by software: mail systems must not answer it automatically (RFC 3834).
+        headers={"Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(html, "text/html")
     return message

@@ -6,7 +6,7 @@ import json
 import re
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.http import parse_etags
@@ -142,3 +142,16 @@ def demo(request, site_key="network"):
 def demo_frame(request):
     """The gated iframe's content: stands for a third-party embed (video, map)."""
     return _strict_csp(render(request, "cookies/demo_frame.html"), request)
+
+
+@require_safe
+def gpc_support(request):
+    """The Global Privacy Control support resource (/.well-known/gpc.json) of this host.
+
+    Every site served here honours GPC: purposes marked GPC-sensitive are refused without asking
+    when the browser sends the signal, and the refusal is recorded with method `gpc`.
+    """
+    response = JsonResponse({"gpc": True, "lastUpdate": settings.GPC_LAST_UPDATE})
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -109,6 +109,12 @@ def _receipt_id(data, errors):
     return None
 
 
+def gpc_signal(request):
+    """True if the request carries Global Privacy Control: `Sec-GPC: 1`. Repeated headers arrive
+    joined with commas; any one that is exactly `1` counts, any other value is ignored."""
+    return any(part.strip() == "1" for part in request.META.get("HTTP_SEC_GPC", "").split(","))
+
+
 def check_ref(ref, field="subject_ref"):
     """A subject reference from a path or query: a site user id or a banner visitor id."""
     if not ref or len(ref) > MAX_REF_LENGTH or _CONTROL.search(ref):
@@ -264,7 +270,7 @@ class SiteDecisionsView(PublicView):
                 errors["subject_token"] = [str(exc)]
         if errors:
             raise _invalid(errors, "decision.invalid")
-        evidence = {"gpc": True} if request.META.get("HTTP_SEC_GPC") == "1" else None
+        evidence = {"gpc": True} if gpc_signal(request) else None
         body, created = record_decision(
             site,
             receipt_id=receipt_id,

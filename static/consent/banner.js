@@ -363,12 +363,17 @@
   }
 
   // --- start --------------------------------------------------------------------------------
-  W.consent = {
+  // Calls queued before the script loaded (window.consent = window.consent || []; consent.push([...]))
+  // run now; later pushes run at once.
+  const queued = Array.isArray(W.consent) ? W.consent : [];
+  const api = (W.consent = {
     _v: 1,
     get,
     on: (ev, f) => ev == "change" && listeners.push(f),
     show: () => ready(prefs),
-  };
+    push: ([m, ...a]) => api[m] && m != "push" && api[m](...a),
+  });
+  queued.forEach(api.push);
   if (S) W.gtag("consent", "update", gcm(1));
   if (GPC) {
     const g = OPT.filter((p) => p.gpc_sensitive && (!S || S.d[p.key] !== 0));

@@ -402,8 +402,8 @@ def test_strict_csp_page_without_violations(live_server, context, shop):
     assert page.evaluate("window.cspViolations") == []
 
 
-def customer_page(live_server, lang="en", body=""):
-    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Customer</title>
+def customer_page(live_server, lang="en", body="", head=""):
+    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Customer</title>{head}
 <script src="{live_server.url}/c/{KEY}.js" async></script></head><body>
 <h1>Customer site</h1>
 <script type="text/plain" data-consent="analytics" src="{live_server.url}/static/consent/demo/gated.js" data-tag="first"
@@ -583,3 +583,23 @@ def test_demo_sites(live_server, page):
     network_site = Site.objects.get(key="network")
     assert wait_for(page, lambda: states(network_site).get("advertising") == ("granted", "accept_all"))
     assert "marketing_email" not in states(network_site)
+
+
+def test_calls_queued_before_the_script_loads_are_run(live_server, page, shop, customer_site):
+    origin, pages = customer_site
+    queue = (
+        "<script>window.consent = window.consent || [];"
+        "consent.push(['on', 'change', (d) => { window.seen = (window.seen || []).concat([d]); }]);</script>"
+    )
+    pages["/queued"] = customer_page(live_server, head=queue)
+    Site.objects.filter(pk=shop.pk).update(allowed_origins=[origin])
+    page.goto(f"{origin}/queued")
+    page.get_by_role("button", name="Accept all").click()
+    page.wait_for_function("() => (window.seen || []).length == 1")
+    assert page.evaluate("window.seen[0]") == {"essential": True, "analytics": True, "advertising": True}
+    # After loading, push runs at once.
+    page.evaluate("window.consent.push(['on', 'change', () => { window.later = 1; }])")
+    page.get_by_role("link", name="Cookie settings").click()
+    page.get_by_role("dialog", name="Privacy preferences").get_by_role("button", name="Reject all").click()
+    page.wait_for_function("() => window.later === 1")
+    assert wait_for(page, lambda: states(shop).get("analytics") == ("withdrawn", "reject_all"))

@@ -1,5 +1,6 @@
 """The banner's endpoints: config with ETag, decisions with receipts, CORS and throttling."""
 
+import re
 import uuid
 
 import pytest
@@ -190,9 +191,17 @@ def test_vendor_refusal_beside_decisions(client, site):
     assert receipt["vendors"]["partner_ads"]["advertising"]["state"] == "denied"
 
 
-def test_gpc_header_is_kept_as_evidence(client, site):
-    post(client, decision(method="gpc", decisions={"advertising": "denied"}), HTTP_SEC_GPC="1")
-    assert ConsentEvent.objects.get().evidence == {"gpc": True}
+@pytest.mark.parametrize("header, kept", [("1", True), ("1, 1", True), ("0, 1", True), ("0", False), ("true", False)])
+def test_gpc_header_is_kept_as_evidence_only_when_it_says_1(client, site, header, kept):
+    post(client, decision(method="gpc", decisions={"advertising": "denied"}), HTTP_SEC_GPC=header)
+    assert ConsentEvent.objects.get().evidence == ({"gpc": True} if kept else {})
+
+
+def test_gpc_support_resource(client, db):
+    response = client.get("/.well-known/gpc.json")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["gpc"] is True and re.fullmatch(r"\d{4}-\d{2}-\d{2}", body["lastUpdate"])
 
 
 def test_subject_token_links_the_visitor_to_the_user(client, site):

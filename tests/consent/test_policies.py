@@ -101,6 +101,17 @@ def test_material_change_notifies_affected_subjects_with_an_email(site, people):
     assert AuditEvent.objects.filter(action="notification.sent", object_id=str(notice.pk)).count() == 1
 
 
+def test_the_email_speaks_the_language_the_person_chose(site, people):
+    a, _, c = people
+    grant(site, "user-c", {"analytics": "granted"}, language="fr")  # c last chose in French
+    publish_policy(_material(site))
+    by_address = {m.to[0]: m for m in mail.outbox}
+    french, english = by_address["c@example.test"], by_address["a@example.test"]
+    assert 'lang="fr"' in french.alternatives[0][0] and 'lang="en"' in english.alternatives[0][0]
+    assert french.subject != english.subject
+    assert french.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
 def test_service_notice_goes_to_everyone_with_an_email(site, people):
     publish_policy(create_draft(site, text="New company address.", change_summary="Address change."))
     assert sorted(Notification.objects.values_list("subject_id", flat=True)) == sorted([people[0], people[2]])
