@@ -523,6 +523,26 @@ def test_reasks_after_material_policy_change_and_expiry(live_server, page, shop)
     assert page.evaluate("window.consent.get('advertising')") is None
 
 
+def test_reasks_when_a_new_optional_purpose_is_published(live_server, page, shop):
+    page.route(f"**/c/{KEY}.js", lambda route: route.continue_())  # no HTTP cache: see above
+    demo(page, live_server)
+    page.get_by_role("button", name="Reject all").click()
+    assert wait_for(page, lambda: len(states(shop)) == 2)
+    Purpose.objects.create(site=shop, key="personalisation", position=4)
+    page.reload()
+    page.wait_for_function("() => window.consent && window.consent._v")
+    page.wait_for_timeout(300)
+    assert page.get_by_role("dialog").count() == 0  # not until a banner version shows the purpose
+    publish_banner(shop, shop.banner_versions.get(version=1).texts)
+    page.reload()
+    page.wait_for_function("() => window.consent && window.consent._v")
+    page.get_by_role("dialog", name="Your privacy at Shop").wait_for()
+    assert page.evaluate("[window.consent.get('analytics'), window.consent.get('personalisation')]") == [False, None]
+    page.get_by_role("button", name="Accept all").click()
+    assert wait_for(page, lambda: states(shop).get("personalisation") == ("granted", "accept_all"))
+    assert read(lambda: ConsentEvent.objects.filter(site=shop, purpose__key="personalisation").get().banner_version) == 2
+
+
 def test_accessibility_axe_small_screens(live_server, browser, shop):
     # axe is injected as an inline script, which the demo page's CSP forbids: bypass it for axe only.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
