@@ -34,5 +34,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, sys, urllib.request as r; h = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; q = r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}); sys.exit(0 if r.urlopen(q, timeout=4).status == 200 else 1)"
 
-# Workers: set WEB_CONCURRENCY (gunicorn reads it); no access log, as request paths can name subjects.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "30", "--error-logfile", "-"]
+# Workers: set WEB_CONCURRENCY (gunicorn reads it); threaded workers keep connections alive, as in
+# bench/decisions.sh; the heartbeat file lives in memory. No access log: request paths can name subjects.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", \
+     "--threads", "2", "--worker-tmp-dir", "/dev/shm", "--timeout", "30", "--error-logfile", "-"]
