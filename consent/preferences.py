@@ -206,7 +206,17 @@ def open_notices(site, subject_id):
 # --- changes ---------------------------------------------------------------------------------
 
 
-def _record(site, subject_id, decisions, *, language="", ip=None, user_agent="", method=Method.PREFERENCE_CENTRE):
+def _record(
+    site,
+    subject_id,
+    decisions,
+    *,
+    language="",
+    ip=None,
+    user_agent="",
+    method=Method.PREFERENCE_CENTRE,
+    parental_consent=None,
+):
     if not decisions:
         return None
     body, _ = record_decision(
@@ -219,15 +229,17 @@ def _record(site, subject_id, decisions, *, language="", ip=None, user_agent="",
         language=language,
         ip=ip,
         user_agent=user_agent,
+        parental_consent=parental_consent,
     )
     return body
 
 
-def save_choices(site, subject_id, choices, **request_info):
+def save_choices(site, subject_id, choices, *, parental_consent=None, **request_info):
     """Record the consent purposes whose choice differs from what is in force; return the receipt or None.
 
     `choices` maps purpose key to "granted" or "denied". A consent that needs renewal (expired or
-    given under a superseded policy) is recorded again when the person confirms it.
+    given under a superseded policy) is recorded again when the person confirms it. For a minor,
+    `parental_consent` ({"given_by", "method"}) goes with grants of purposes that need it.
     """
     rows = {row.key: row for row in purpose_rows(site, subject_id, "en")}
     errors = {}
@@ -244,7 +256,7 @@ def save_choices(site, subject_id, choices, **request_info):
             decisions[key] = Decision.DENIED
     if errors:
         raise ConsentError("preferences.invalid", "Some choices could not be saved.", errors)
-    return _record(site, subject_id, decisions, **request_info)
+    return _record(site, subject_id, decisions, parental_consent=parental_consent, **request_info)
 
 
 def object_to(site, subject_id, purpose_key, *, objecting=True, **request_info):

@@ -562,7 +562,8 @@ def record_decision(
                     site, None, wanted, evidence, age=age, parental_consent=parental_consent, now=now
                 ),
             }
-            body = _record_first_decision(site, first, wanted, fields, subject_label, print_)
+            birth_year = minor_birth_year(site, age, now)
+            body = _record_first_decision(site, first, wanted, fields, subject_label, print_, birth_year)
             _remember_alias(site, first)
             if body is not None:
                 return body, True
@@ -578,6 +579,8 @@ def record_decision(
             evidence = parental_consent_evidence(
                 site, subject_id, wanted, evidence, age=age, parental_consent=parental_consent, now=now
             )
+            if age is not None:
+                Subject.objects.filter(pk=subject_id).update(birth_year=minor_birth_year(site, age, now))
             events = append_events(
                 site,
                 subject_id,
@@ -636,7 +639,7 @@ WITH a AS (
     RETURNING subject_id
 ), s AS (
     INSERT INTO consent_subject (id, site_id, email, birth_year, created_at, erased_at, last_seq, last_hash)
-    SELECT subject_id, %(site)s, '', NULL, %(now)s, NULL, %(last_seq)s, %(last_hash)s FROM a
+    SELECT subject_id, %(site)s, '', %(birth_year)s::smallint, %(now)s, NULL, %(last_seq)s, %(last_hash)s FROM a
 ), e AS (
     INSERT INTO consent_consentevent (
         site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version,
@@ -733,7 +736,7 @@ def _first_decision_alias(site, visitor_id, user_id, ref):
     return None if (site.pk, *alias) in _known_aliases else alias
 
 
-def _record_first_decision(site, alias, wanted, fields, subject_label, print_):
+def _record_first_decision(site, alias, wanted, fields, subject_label, print_, birth_year=None):
     """Record a decision as a new subject's first, in one statement; the receipt body, or None
     when the alias already has a subject or the receipt id was used before (general path)."""
     subject_id = _subject_ids.take()
@@ -755,6 +758,7 @@ def _record_first_decision(site, alias, wanted, fields, subject_label, print_):
         "kind": alias[0],
         "value": alias[1],
         "now": now,
+        "birth_year": birth_year,
         "last_seq": events[-1].seq,
         "last_hash": events[-1].hash,
         "policy_version": fields["policy_version"],
@@ -790,6 +794,17 @@ def _record_first_decision(site, alias, wanted, fields, subject_label, print_):
 
 
 # --- minors: parental consent ---------------------------------------------------------------
+
+
+def minor_birth_year(site, age, now):
+    """What is kept of an age given with a decision: for a minor, the latest birth year it allows
+    (so that later decisions without an age still count as a minor's); for an adult, nothing."""
+    return now.year - age if age is not None and age < site.age_of_digital_consent else None
+
+
+def is_minor(site, subject_id, now=None):
+    """Whether the subject counts as below the site's age of digital consent (by birth year)."""
+    return _is_minor(site, subject_id, None, now or timezone.now())
 
 
 def _is_minor(site, subject_id, age, now):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent import notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
+from consent.services import is_minor
 
 
 def home(request):
@@ -225,6 +226,9 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
             "language": language,
             "other_languages": [code for code in SUPPORTED_LANGUAGES if code != language],
             "consent_rows": [r for r in rows if r.toggleable and r.legal_basis == LegalBasis.CONSENT],
+            # A minor granting a purpose that needs a parent's agreement says who gave it and how.
+            "needs_parent": is_minor(site, subject_id)
+            and any(r.purpose.requires_parental_consent and not r.allowed for r in rows),
             "interest_rows": [r for r in rows if r.toggleable and r.legal_basis == LegalBasis.LEGITIMATE_INTEREST],
             "fixed_rows": [r for r in rows if not r.toggleable],
             "policies": sorted(in_force.values(), key=lambda p: p.kind),
@@ -268,7 +272,12 @@ def preference_save(request, site_key):
         choices = {
             key.removeprefix("purpose-"): value for key, value in request.POST.items() if key.startswith("purpose-")
         }
-        receipt = preferences.save_choices(site, subject_id, choices, **_request_info(request, language))
+        given_by = request.POST.get("parental_given_by", "").strip()
+        how = request.POST.get("parental_method", "").strip()
+        parental = {"given_by": given_by, "method": how} if given_by or how else None
+        receipt = preferences.save_choices(
+            site, subject_id, choices, parental_consent=parental, **_request_info(request, language)
+        )
         return _("Your choices were saved.") if receipt else _("Nothing changed: your choices were already saved.")
 
     return _centre_action(request, site_key, action)

@@ -257,6 +257,52 @@ def test_parental_consent_for_minors(site):
     assert "age" in err.value.fields
 
 
+def _kids_newsletter(site):
+    return Purpose.objects.create(
+        site=site, key="kids_newsletter", kind="communication", requires_parental_consent=True, position=9
+    )
+
+
+def test_an_age_given_once_is_remembered_while_the_person_is_a_minor(site):
+    from consent.exceptions import ConsentError
+    from tests.consent.prefs_helpers import grant
+
+    _kids_newsletter(site)
+    grant(site, "kid-5", {"analytics": "granted"}, age=14)  # the subject's first decision
+    kid = Subject.objects.get(pk=find_subject(site, "kid-5"))
+    assert kid.birth_year == timezone.now().year - 14
+    with pytest.raises(ConsentError) as err:  # no age this time: still a minor
+        grant(site, "kid-5", {"kids_newsletter": "granted"})
+    assert "parental_consent.method" in err.value.fields
+    grant(site, "kid-5", {"analytics": "denied"}, age=17)  # 16 is this site's age of consent
+    kid.refresh_from_db()
+    assert kid.birth_year is None
+    grant(site, "kid-5", {"kids_newsletter": "granted"})
+    grant(site, "adult-5", {"analytics": "granted"}, age=40)
+    assert Subject.objects.get(pk=find_subject(site, "adult-5")).birth_year is None  # nothing kept
+
+
+def test_a_minor_gives_a_parents_agreement_in_the_centre(client, site):
+    _kids_newsletter(site)
+    subject_id = make_user(site, "teen-7", decisions={"analytics": "granted"})
+    page = open_centre(client, site, subject_id).content.decode()
+    assert "parental_given_by" not in page  # not a known minor
+    Subject.objects.filter(pk=subject_id).update(birth_year=timezone.now().year - 13)
+    page = client.get("/preferences/acme/").content.decode()
+    assert 'name="parental_given_by"' in page and 'name="parental_method"' in page
+    refused = client.post("/preferences/acme/choices", {"purpose-kids_newsletter": "granted"})
+    assert refused.status_code == 400 and "parental_consent.given_by" in refused.content.decode()
+    assert not events(subject_id, purpose__key="kids_newsletter")
+    saved = client.post(
+        "/preferences/acme/choices",
+        {"purpose-kids_newsletter": "granted", "parental_given_by": "parent account", "parental_method": "by email"},
+    )
+    assert saved.status_code == 302
+    [event] = events(subject_id, purpose__key="kids_newsletter")
+    assert (event.decision, event.method) == ("granted", "preference_centre")
+    assert event.evidence["parental_consent"] == {"given_by": "parent account", "method": "by email"}
+
+
 def test_parental_consent_through_the_server_api(site, api_key):
     from rest_framework.test import APIClient
 
