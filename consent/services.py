@@ -521,6 +521,8 @@ def record_decision(
     Idempotent on `receipt_id`: a replay returns the stored receipt and `created=False`;
     the same id with different content is a conflict. Returns (receipt body, created).
     `age` / `parental_consent`: see `parental_consent_evidence` (minors).
+    A new visitor's first decision on PostgreSQL is written in one statement (see the section on
+    it below); anything else, or any conflict there, takes the general path that follows.
     """
     vendors = vendors if vendors is not None else {}
     if not isinstance(receipt_id, uuid.UUID):
