@@ -7,6 +7,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from consent.api.auth import client_ip
+from consent.api.views import SITE_KEY_PARAM, error_responses
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Site
 from cookies.drift import MAX_NAMES, report_observed
@@ -50,7 +51,12 @@ class ObservedCookiesView(APIView):
         return site
 
     @extend_schema(
-        request=ObservedCookiesRequest, responses={202: ObservedCookiesResponse}, operation_id="report_observed_cookies"
+        request=ObservedCookiesRequest,
+        responses={202: ObservedCookiesResponse, **error_responses(400, 403, 404, 413, 415, 429)},
+        parameters=[SITE_KEY_PARAM],
+        operation_id="report_observed_cookies",
+        tags=["banner"],
+        summary="Report cookie names no declaration of the site covers (names only, rate-limited)",
     )
     def post(self, request, site_key):
         site = self._site(site_key)

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from consent.api.views import ERRORS, ServerView, check_ref
+from consent.api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Purpose, Subject
 from consent.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
@@ -21,18 +21,21 @@ _LINK = inline_serializer("PreferenceLink", {"url": serializers.URLField(), "exp
 _LINK_REQUEST = inline_serializer(
     "PreferenceLinkRequest",
     {
-        "email": serializers.EmailField(required=False, help_text="Contact address for policy-change notices."),
-        "ttl_seconds": serializers.IntegerField(required=False, help_text="Link lifetime; default 7 days, max 31."),
+        "email": serializers.EmailField(
+            required=False, allow_null=True, help_text="Contact address for policy-change notices."
+        ),
+        "ttl_seconds": serializers.IntegerField(
+            required=False,
+            min_value=60,
+            max_value=int(LINK_MAX_TTL.total_seconds()),
+            help_text="Link lifetime in seconds; default 7 days, at most 31.",
+        ),
     },
 )
 _HEADERS = inline_serializer(
     "UnsubscribeHeaders",
     {"List-Unsubscribe": serializers.CharField(), "List-Unsubscribe-Post": serializers.CharField()},
 )
-
-
-def _errors(*codes):
-    return {code: ERRORS[code] for code in codes}
 
 
 class PreferenceLinkView(ServerView):
@@ -44,13 +47,14 @@ class PreferenceLinkView(ServerView):
         summary="A signed, expiring link to the subject's preference centre",
         description="For the site's account page or its emails. Creates the subject if the site has not "
         "sent anything for it yet. An optional `email` is kept for policy-change notices.",
+        parameters=[SUBJECT_REF_PARAM],
         request=_LINK_REQUEST,
-        responses={200: _LINK, **_errors(400, 401, 403, 415, 429)},
+        responses={200: _LINK, **error_responses(400, 401, 403, 410, 415, 429)},
     )
     def post(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        data = request.data if request.data not in (None, "") else {}
+        data = request.data if request.body else {}  # no body at all: every field is optional
         if not isinstance(data, dict):
             raise ConsentError(
                 "request.invalid", "body: Expected a JSON object.", {"body": ["Expected a JSON object."]}
@@ -91,8 +95,17 @@ class UnsubscribeHeadersView(ServerView):
         operation_id="subject_unsubscribe_headers",
         tags=["subjects"],
         summary="List-Unsubscribe headers for one subject and purpose (one-click, RFC 8058)",
-        parameters=[OpenApiParameter("purpose", str, OpenApiParameter.QUERY, required=True)],
-        responses={200: _HEADERS, **_errors(400, 401, 403, 404, 429)},
+        parameters=[
+            SUBJECT_REF_PARAM,
+            OpenApiParameter(
+                "purpose",
+                {"type": "string", "minLength": 1, "maxLength": 64},
+                OpenApiParameter.QUERY,
+                required=True,
+                description="The key of a purpose people can unsubscribe from (not a service notice).",
+            ),
+        ],
+        responses={200: _HEADERS, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request, subject_ref):
         ref = check_ref(subject_ref)

@@ -41,13 +41,14 @@ ERRORS = {
     403: OpenApiResponse(schemas.ErrorSerializer, description="The key is another site's, or lacks the scope."),
     404: OpenApiResponse(schemas.ErrorSerializer, description="Unknown site or subject."),
     409: OpenApiResponse(schemas.ErrorSerializer, description="The id was already used for another decision."),
+    410: OpenApiResponse(schemas.ErrorSerializer, description="The subject was erased."),
     413: OpenApiResponse(schemas.ErrorSerializer, description="Body over the size limit."),
     415: OpenApiResponse(schemas.ErrorSerializer, description="Not application/json."),
     429: OpenApiResponse(schemas.ErrorSerializer, description="Too many requests; see Retry-After."),
 }
 
 
-def _errors(*codes):
+def error_responses(*codes):
     return {code: ERRORS[code] for code in codes}
 
 
@@ -183,6 +184,19 @@ class ServerView(APIView):
 SITE_PARAM = OpenApiParameter(
     "site", str, OpenApiParameter.QUERY, required=False, description="Optional: the site key the key must belong to."
 )
+# Path parameters as the server checks them, so that the schema promises no more than it takes.
+SUBJECT_REF_PARAM = OpenApiParameter(
+    "subject_ref",
+    {"type": "string", "minLength": 1, "maxLength": MAX_REF_LENGTH, "pattern": "^[^\\u0000-\\u001f\\u007f/]+$"},
+    OpenApiParameter.PATH,
+    description="The site's own user id, or a banner visitor id (no control characters, no slash).",
+)
+SITE_KEY_PARAM = OpenApiParameter(
+    "site_key",
+    {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,64}$"},
+    OpenApiParameter.PATH,
+    description="The site's key, as in the embed tag /c/{site_key}.js.",
+)
 
 
 # --- public: the banner ---------------------------------------------------------------------
@@ -197,11 +211,14 @@ class SiteConfigView(PublicView):
             "Purposes, vendors, cookies, texts and versions for the banner. Unknown languages fall "
             "back to the site default. Sends a strong ETag; answers 304 to a matching If-None-Match."
         ),
-        parameters=[OpenApiParameter("lang", str, OpenApiParameter.QUERY, required=False, description="e.g. fr")],
+        parameters=[
+            SITE_KEY_PARAM,
+            OpenApiParameter("lang", str, OpenApiParameter.QUERY, required=False, description="e.g. fr"),
+        ],
         responses={
             200: schemas.BannerConfigSerializer,
             304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)."),
-            **_errors(404, 429),
+            **error_responses(404, 429),
         },
     )
     def get(self, request, site_key):
@@ -230,11 +247,12 @@ class SiteDecisionsView(PublicView):
             "Idempotent on `id`: a replay returns the same receipt with 200; the same id with other "
             "content is 409. An optional `subject_token` links the visitor to a site user."
         ),
+        parameters=[SITE_KEY_PARAM],
         request=schemas.BannerDecisionSerializer,
         responses={
             201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
             200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of an id already recorded."),
-            **_errors(400, 404, 409, 413, 415, 429),
+            **error_responses(400, 404, 409, 413, 415, 429),
         },
         examples=[
             OpenApiExample(
@@ -298,12 +316,12 @@ class SubjectDecisionsView(ServerView):
         tags=["subjects"],
         summary="Record consents captured by the site's own forms",
         description="Same body as the banner's, without visitor_id; `method` defaults to `api`.",
-        parameters=[SITE_PARAM],
+        parameters=[SITE_PARAM, SUBJECT_REF_PARAM],
         request=schemas.ServerDecisionSerializer,
         responses={
             201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
             200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of an id already recorded."),
-            **_errors(400, 401, 403, 409, 413, 415, 429),
+            **error_responses(400, 401, 403, 409, 413, 415, 429),
         },
     )
     def post(self, request, subject_ref):
@@ -338,8 +356,8 @@ class SubjectConsentsView(ServerView):
         operation_id="subject_consents",
         tags=["subjects"],
         summary="A subject's current state per purpose and full history",
-        parameters=[SITE_PARAM],
-        responses={200: schemas.SubjectConsentsSerializer, **_errors(400, 401, 403, 404, 429)},
+        parameters=[SITE_PARAM, SUBJECT_REF_PARAM],
+        responses={200: schemas.SubjectConsentsSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request, subject_ref):
         ref = check_ref(subject_ref)
@@ -363,7 +381,7 @@ class ConsentCheckView(ServerView):
         ),
         parameters=[SITE_PARAM],
         request=schemas.CheckRequestSerializer,
-        responses={200: schemas.CheckResponseSerializer, **_errors(400, 401, 403, 413, 415, 429)},
+        responses={200: schemas.CheckResponseSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
     )
     def post(self, request):
         catalogue = self.catalogue()
@@ -412,6 +430,14 @@ class CSVRenderer(renderers.BaseRenderer):
 class AuditView(ServerView):
     required_scope = "audit:read"
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    FORMATS = ("json", "csv")
+
+    def perform_content_negotiation(self, request, force=False):
+        # DRF answers an unknown ?format= with a bare 404; name the parameter instead.
+        wanted = request.query_params.get("format")
+        if wanted is not None and wanted not in self.FORMATS and not force:
+            raise _invalid({"format": [f"Expected one of: {', '.join(self.FORMATS)}."]}, "audit.invalid_filter")
+        return super().perform_content_negotiation(request, force)
 
     @extend_schema(
         operation_id="audit_trail",
@@ -431,13 +457,17 @@ class AuditView(ServerView):
             OpenApiParameter("since", OpenApiTypes.DATETIME, description="Inclusive lower bound."),
             OpenApiParameter("until", OpenApiTypes.DATETIME, description="Exclusive upper bound."),
             OpenApiParameter("cursor", str, description="From the previous page's next_cursor."),
-            OpenApiParameter("limit", int, description=f"Rows per page, 1-{audit_trail.MAX_LIMIT} (default 100)."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": audit_trail.MAX_LIMIT},
+                description=f"Rows per page, 1-{audit_trail.MAX_LIMIT} (default 100).",
+            ),
             OpenApiParameter("format", str, enum=["json", "csv"], description="csv streams a CSV export."),
         ],
         responses={
             (200, "application/json"): schemas.AuditPageSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
-            **_errors(400, 401, 403, 429),
+            **error_responses(400, 401, 403, 429),
         },
     )
     def get(self, request):

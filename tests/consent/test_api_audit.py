@@ -158,6 +158,8 @@ def test_csv_export_streams_beyond_one_page(client, site):
         ("subject=" + "u" * 200, "subject"),
         ("kind=" + "k" * 100, "kind"),
         ("format=csv&since=bad", "since"),
+        ("format=xml", "format"),
+        ("format=", "format"),
     ],
 )
 def test_bad_filters_are_400_naming_the_field(client, trail, query, field):
