@@ -169,6 +169,18 @@ def test_a_first_decision_in_one_statement_writes_what_the_general_path_writes(s
     assert verify_chain(site) is None
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the one-statement path is PostgreSQL's")
+def test_a_drawn_subject_id_found_taken_falls_back_to_the_general_path(site):
+    taken = services._subject_ids.take()
+    Subject.objects.create(id=taken, site=site)  # as after the sequence was reset by hand
+    services._subject_ids._free.append(taken)  # so that it is handed out again
+    body, created = decide(site, {"analytics": "granted"}, visitor_id="v-after-reset")
+    assert created and body["decisions"]["analytics"] == {"state": "granted", "version": 1}
+    assert SubjectAlias.objects.get(value="v-after-reset").subject_id != taken
+    assert services._subject_ids._free == [] or taken not in services._subject_ids._free
+    assert verify_chain(site) is None
+
+
 def test_a_known_visitor_and_a_reused_id_are_answered_on_every_database(site):
     rid = uuid.uuid4()
     first, _ = decide(site, {"analytics": "granted"}, visitor_id="v-known", receipt_id=rid)
