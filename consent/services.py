@@ -406,6 +406,81 @@ def _lock_chain(subject_id):
     return head[0], head[1], states
 
 
+_WRITE_CHAIN_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
+                         %(versions)s::integer[], %(prev_hashes)s::text[], %(hashes)s::text[], %(state_ids)s::bigint[])
+        AS v(seq, purpose_id, vendor_id, decision, version, prev_hash, hash, state_id)
+), e AS (
+    INSERT INTO consent_consentevent (
+        site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version,
+        method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id, evidence, prev_hash, hash)
+    SELECT %(site)s, %(subject)s, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
+        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
+        %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
+    FROM v ORDER BY v.seq
+    RETURNING id, seq
+), u AS (
+    UPDATE consent_consentstate s
+    SET state = v.decision, version = v.version, event_id = e.id, policy_version = %(policy_version)s::integer,
+        banner_version = %(banner_version)s::integer, method = %(method)s, updated_at = %(now)s
+    FROM e JOIN v USING (seq)
+    WHERE s.id = v.state_id
+), i AS (
+    INSERT INTO consent_consentstate (
+        subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at,
+        event_id)
+    SELECT %(subject)s, v.purpose_id, v.vendor_id, v.decision, v.version, %(policy_version)s::integer,
+        %(banner_version)s::integer, %(method)s, %(now)s, e.id
+    FROM e JOIN v USING (seq)
+    WHERE v.state_id IS NULL
+), h AS (
+    UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s WHERE id = %(subject)s
+)
+SELECT id, seq FROM e
+"""
+
+
+def _write_chain(site, subject_id, events, states):
+    """PostgreSQL: the events, the states they move and the subject's chain head in one statement.
+
+    Inside the caller's transaction, with the subject locked (or new): which states exist is
+    known from `states`, so each event either updates its state row or creates it.
+    """
+    first = events[0]
+    params = {
+        "site": site.pk,
+        "subject": subject_id,
+        "policy_version": first.policy_version,
+        "banner_version": first.banner_version,
+        "method": first.method,
+        "jurisdiction": first.jurisdiction,
+        "language": first.language,
+        "now": first.recorded_at,
+        "ip": first.ip,
+        "user_agent": first.user_agent,
+        "receipt": str(first.receipt_id) if first.receipt_id else None,
+        "evidence": json.dumps(first.evidence),
+        "seqs": [e.seq for e in events],
+        "purposes": [e.purpose_id for e in events],
+        "vendors": [e.vendor_id for e in events],
+        "decisions": [e.decision for e in events],
+        "versions": [e.version for e in events],
+        "prev_hashes": [e.prev_hash for e in events],
+        "hashes": [e.hash for e in events],
+        "state_ids": [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events],
+        "last_seq": events[-1].seq,
+        "last_hash": events[-1].hash,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_CHAIN_SQL, params)
+        ids = dict((seq, pk) for pk, seq in cursor.fetchall())
+    for event in events:
+        event.pk = ids[event.seq]
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
 def _state_values(state):
     field = ConsentState._meta.get_field("updated_at")
     return [
@@ -465,6 +540,10 @@ def append_events(
         user_agent=user_agent,
         evidence=evidence,
     )
+    if events and connection.vendor == "postgresql":
+        _write_chain(site, subject_id, events, states)
+        queue_changes(site, subject_id, events)
+        return events
     if events:
         seq, prev_hash = events[-1].seq, events[-1].hash
     changed, created = [], []
