@@ -441,16 +441,11 @@ SELECT id, seq FROM e
 """
 
 
-def _write_chain(site, subject_id, events, states):
-    """PostgreSQL: the events, the states they move and the subject's chain head in one statement.
-
-    Inside the caller's transaction, with the subject locked (or new): which states exist is
-    known from `states`, so each event either updates its state row or creates it.
-    """
-    first = events[0]
-    params = {
-        "site": site.pk,
-        "subject": subject_id,
+def _chain_params(events):
+    """Parameters of the one-statement writes for a run of new events of one subject: the fields
+    they share (one request made them all), one array per field that differs, the new head."""
+    first, last = events[0], events[-1]
+    return {
         "policy_version": first.policy_version,
         "banner_version": first.banner_version,
         "method": first.method,
@@ -468,9 +463,22 @@ def _write_chain(site, subject_id, events, states):
         "versions": [e.version for e in events],
         "prev_hashes": [e.prev_hash for e in events],
         "hashes": [e.hash for e in events],
+        "last_seq": last.seq,
+        "last_hash": last.hash,
+    }
+
+
+def _write_chain(site, subject_id, events, states):
+    """PostgreSQL: the events, the states they move and the subject's chain head in one statement.
+
+    Inside the caller's transaction, with the subject locked (or new): which states exist is
+    known from `states`, so each event either updates its state row or creates it.
+    """
+    params = {
+        **_chain_params(events),
+        "site": site.pk,
+        "subject": subject_id,
         "state_ids": [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events],
-        "last_seq": events[-1].seq,
-        "last_hash": events[-1].hash,
     }
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_CHAIN_SQL, params)
@@ -834,29 +842,12 @@ def _record_first_decision(site, alias, wanted, fields, subject_label, print_, b
         fields["policy_version"],
     )
     params = {
+        **_chain_params(events),
         "site": site.pk,
         "subject": subject_id,
         "kind": alias[0],
         "value": alias[1],
-        "now": now,
         "birth_year": birth_year,
-        "last_seq": events[-1].seq,
-        "last_hash": events[-1].hash,
-        "policy_version": fields["policy_version"],
-        "banner_version": fields["banner_version"],
-        "method": fields["method"],
-        "jurisdiction": events[0].jurisdiction,
-        "language": events[0].language,
-        "ip": events[0].ip,
-        "user_agent": events[0].user_agent,
-        "receipt": str(receipt_id),
-        "evidence": json.dumps(events[0].evidence),
-        "seqs": [e.seq for e in events],
-        "purposes": [e.purpose_id for e in events],
-        "vendors": [e.vendor_id for e in events],
-        "decisions": [e.decision for e in events],
-        "prev_hashes": [e.prev_hash for e in events],
-        "hashes": [e.hash for e in events],
         "fingerprint": print_,
         "body": json.dumps(body),
     }
