@@ -9,7 +9,7 @@ import threading
 import uuid
 from types import SimpleNamespace
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consent.exceptions import Conflict, ConsentError
@@ -39,37 +39,16 @@ MAX_REF_LENGTH = 128
 # --- small helpers -------------------------------------------------------------------------
 
 
-# Field types whose Python values psycopg adapts by itself: on PostgreSQL they skip the ORM's
-# per-field preparation, which costs more CPU than the insert on the decision hot path.
-_NATIVE_ON_POSTGRES = (
-    models.IntegerField,
-    models.CharField,
-    models.TextField,
-    models.BooleanField,
-    models.DateTimeField,
-    models.UUIDField,
-    models.ForeignKey,
-)
 _INSERT_PLANS = {}
 
 
 def _insert_plan(model):
-    """(columns, [(field, prepare, pre_save)]) for inserting rows of a model, cached per model."""
-    key = (model, connection.vendor)
-    plan = _INSERT_PLANS.get(key)
+    """(quoted columns, fields) for inserting rows of a model, worked out once per model."""
+    plan = _INSERT_PLANS.get(model)
     if plan is None:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        native = connection.vendor == "postgresql"
-        steps = [
-            (
-                f,
-                not (native and isinstance(f, _NATIVE_ON_POSTGRES)),
-                bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)),
-            )
-            for f in fields
-        ]
         quote = connection.ops.quote_name
-        plan = _INSERT_PLANS[key] = (", ".join(quote(f.column) for f in fields), steps)
+        plan = _INSERT_PLANS[model] = (", ".join(quote(f.column) for f in fields), fields)
     return plan
 
 
@@ -78,8 +57,7 @@ def _insert_rows(objs, *, skip_conflicts=False):
 
     The decision hot path writes a handful of rows per request; the ORM's generic bulk_create
     (query compilation, UNNEST arrays on PostgreSQL) costs more CPU than the database work.
-    Values are prepared by the fields themselves, exactly as the ORM would store them, except
-    plain values that the PostgreSQL driver adapts as well on its own.
+    Values are prepared by the fields themselves, exactly as the ORM would store them.
 
     With `skip_conflicts`, rows that break a unique constraint are left out (ON CONFLICT DO
     NOTHING) and only the inserted ones are returned, without a savepoint round trip.
@@ -91,13 +69,12 @@ def _insert_rows(objs, *, skip_conflicts=False):
             raise NotImplementedError("skip_conflicts needs INSERT ... RETURNING")
         return type(objs[0]).objects.bulk_create(objs)
     meta = objs[0]._meta
-    columns, steps = _insert_plan(type(objs[0]))
+    columns, fields = _insert_plan(type(objs[0]))
     params = []
     for obj in objs:
-        for field, prepare, pre_save in steps:
-            value = field.pre_save(obj, add=True) if pre_save else getattr(obj, field.attname)
-            params.append(field.get_db_prep_save(value, connection) if prepare else value)
-    row = "(" + ", ".join(["%s"] * len(steps)) + ")"
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
         f"VALUES {', '.join([row] * len(objs))}{' ON CONFLICT DO NOTHING' if skip_conflicts else ''} "
@@ -406,15 +383,23 @@ def _lock_chain(subject_id):
     return head[0], head[1], states
 
 
-_WRITE_CHAIN_SQL = """
+# Column lists the two one-statement writes (a known subject's chain, a new visitor's first
+# decision) both insert, in the order their SELECTs give the values.
+_EVENT_COLUMNS = (
+    "site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version, "
+    "method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id, evidence, prev_hash, hash"
+)
+_STATE_COLUMNS = (
+    "subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at, event_id"
+)
+
+_WRITE_CHAIN_SQL = f"""
 WITH v AS (
     SELECT * FROM unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
                          %(versions)s::integer[], %(prev_hashes)s::text[], %(hashes)s::text[], %(state_ids)s::bigint[])
         AS v(seq, purpose_id, vendor_id, decision, version, prev_hash, hash, state_id)
 ), e AS (
-    INSERT INTO consent_consentevent (
-        site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version,
-        method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id, evidence, prev_hash, hash)
+    INSERT INTO consent_consentevent ({_EVENT_COLUMNS})
     SELECT %(site)s, %(subject)s, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
         %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
         %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
@@ -427,9 +412,7 @@ WITH v AS (
     FROM e JOIN v USING (seq)
     WHERE s.id = v.state_id
 ), i AS (
-    INSERT INTO consent_consentstate (
-        subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at,
-        event_id)
+    INSERT INTO consent_consentstate ({_STATE_COLUMNS})
     SELECT %(subject)s, v.purpose_id, v.vendor_id, v.decision, v.version, %(policy_version)s::integer,
         %(banner_version)s::integer, %(method)s, %(now)s, e.id
     FROM e JOIN v USING (seq)
@@ -720,7 +703,7 @@ def record_decision(
 # receipt id used before breaks its unique constraint, and the general replay handling answers.
 # Known subjects, SQLite, sites with webhooks and visitor-to-user links take the general path.
 
-_WRITE_FIRST_SQL = """
+_WRITE_FIRST_SQL = f"""
 WITH a AS (
     INSERT INTO consent_subjectalias (site_id, subject_id, kind, value, created_at)
     VALUES (%(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s)
@@ -730,9 +713,7 @@ WITH a AS (
     INSERT INTO consent_subject (id, site_id, email, birth_year, created_at, erased_at, last_seq, last_hash)
     SELECT subject_id, %(site)s, '', %(birth_year)s::smallint, %(now)s, NULL, %(last_seq)s, %(last_hash)s FROM a
 ), e AS (
-    INSERT INTO consent_consentevent (
-        site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version,
-        method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id, evidence, prev_hash, hash)
+    INSERT INTO consent_consentevent ({_EVENT_COLUMNS})
     SELECT %(site)s, a.subject_id, v.seq, v.purpose_id, v.vendor_id, v.decision, 1,
         %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
         %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
@@ -741,9 +722,7 @@ WITH a AS (
         AS v(seq, purpose_id, vendor_id, decision, prev_hash, hash)
     RETURNING id, subject_id, purpose_id, vendor_id, decision
 ), st AS (
-    INSERT INTO consent_consentstate (
-        subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at,
-        event_id)
+    INSERT INTO consent_consentstate ({_STATE_COLUMNS})
     SELECT subject_id, purpose_id, vendor_id, decision, 1, %(policy_version)s::integer,
         %(banner_version)s::integer, %(method)s, %(now)s, id
     FROM e

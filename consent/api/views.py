@@ -139,9 +139,10 @@ def _decision_options(data, errors, catalogue):
     Versions must be ones the site published; a decision that names no policy version was made
     under the one in force.
     """
-    policy_version = _published_version(data, "policy_version", errors, catalogue.policy_versions, "policy")
     if data.get("policy_version") is None:
         policy_version = catalogue.policy_in_force
+    else:
+        policy_version = _published_version(data, "policy_version", errors, catalogue.policy_versions, "policy")
     options = {
         "banner_version": _published_version(data, "banner_version", errors, catalogue.banner_versions, "banner"),
         "policy_version": policy_version,
@@ -193,7 +194,7 @@ SUBJECT_REF_PARAM = OpenApiParameter(
 )
 SITE_KEY_PARAM = OpenApiParameter(
     "site_key",
-    {"type": "string", "pattern": "^[-a-zA-Z0-9_]{1,64}$"},
+    {"type": "string", "pattern": _SITE_KEY.pattern},
     OpenApiParameter.PATH,
     description="The site's key, as in the embed tag /c/{site_key}.js.",
 )
