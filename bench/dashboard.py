@@ -4,8 +4,8 @@
 
 Creates (and at the end drops) the database, migrates it, installs the ledger triggers, inserts
 the events with one INSERT ... SELECT (the triggers refuse only UPDATE and DELETE), times the
-first `consent.rollup.roll_up`, adds 2,000 more events that stay above the watermark (counted
-live), then times `consent.console.dashboard.build` for 30-, 90- and 365-day periods and the
+first `features.rollup.roll_up`, adds 2,000 more events that stay above the watermark (counted
+live), then times `console.dashboard.build` for 30-, 90- and 365-day periods and the
 incremental roll-up of those 2,000.
 """
 
@@ -129,7 +129,7 @@ def insert_events(cur, site_id, purposes, subjects, spread):
 
 
 def roll_up(connection):
-    from consent.rollup import roll_up
+    from features.rollup import roll_up
 
     started = time.perf_counter()
     added = roll_up()
@@ -146,7 +146,7 @@ def report(site, connection, runs):
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from consent.console import dashboard
+    from console import dashboard
 
     today = timezone.now().date()
     print(f"{'period':>8} {'events in period':>17} {'median ms':>10} {'max ms':>8}")

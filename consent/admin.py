@@ -14,8 +14,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from consent import policies, rights
-from consent.console.exports import csv_response
 from consent.exceptions import ConsentError
 from consent.models import (
     ApiKey,
@@ -35,6 +33,8 @@ from consent.models import (
 )
 from consent.roles import can
 from consent.services import record_audit
+from console.exports import csv_response
+from features import policies, rights
 
 
 def _changed_fields(form):
@@ -500,7 +500,7 @@ class CompleteForm(forms.Form):
 @admin.register(RightsRequest)
 class RightsRequestAdmin(ReadOnlyAdmin):
     """The queue: oldest due first, overdue ones marked; extension and completion go through
-    consent.rights so the limits (three months at most, a reason) and the audit trail hold."""
+    features.rights so the limits (three months at most, a reason) and the audit trail hold."""
 
     list_display = ("id", "kind", "site", "subject_id", "status", "received_at", "due", "completed_at")
     list_filter = (OverdueFilter, "status", "kind", "site")

@@ -522,7 +522,7 @@ class WebhookDelivery(models.Model):
 class DailyConsentStat(models.Model):
     """Purpose-level events per day, purpose, decision and method: the dashboard's rates and splits.
 
-    Written only by `consent.rollup.roll_up`, which adds the events above the site's watermark.
+    Written only by `features.rollup.roll_up`, which adds the events above the site's watermark.
     Vendor-level events are not counted (the dashboard leaves them out). Days are in TIME_ZONE.
     """
 

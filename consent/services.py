@@ -29,7 +29,7 @@ from consent.models import (
     SubjectAlias,
     Vendor,
 )
-from consent.webhooks import has_webhooks, queue_changes
+from features.webhooks import has_webhooks, queue_changes
 
 # What a caller may ask for; "withdrawn" is also derived from denying a granted consent.
 REQUESTABLE_DECISIONS = (Decision.GRANTED, Decision.DENIED, Decision.WITHDRAWN)

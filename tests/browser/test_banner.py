@@ -587,7 +587,8 @@ def test_accessibility_axe_small_screens(live_server, browser, shop):
 
 
 def test_demo_sites(live_server, page):
-    from consent.demo import load_site, mailer, network
+    from demo import mailer, network
+    from demo.loader import load_site
 
     for spec in (network.SITE, mailer.SITE):
         load_site(spec)

@@ -4,9 +4,9 @@ loader's weeks of generated decisions, take a screenshot and check what each rol
 import pytest
 from django.core.management import call_command
 
-from consent.console import dashboard
 from consent.models import Site
 from consent.roles import AUDITOR, DPO, EDITOR
+from console import dashboard
 from tests.consent.console_support import PASSWORD, current_code, fast_hashing, make_staff  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from consent.models import ConsentEvent, RightsRequest
-from consent.preferences import make_preference_link
+from features.centre.preferences import make_preference_link
 from tests.browser.conftest import axe_violations
 from tests.consent.prefs_helpers import make_user
 

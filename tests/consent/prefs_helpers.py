@@ -5,8 +5,8 @@ import uuid
 from django.core.mail.backends.locmem import EmailBackend
 
 from consent.models import ConsentEvent, Subject
-from consent.preferences import make_preference_link
 from consent.services import find_subject, record_decision
+from features.centre.preferences import make_preference_link
 
 
 def grant(site, ref, decisions, **kw):

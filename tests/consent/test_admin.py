@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from consent.models import AuditEvent, ConsentEvent, Notification, PolicyVersion, RightsRequest
-from consent.rights import open_rights_request
 from consent.roles import AUDITOR, DPO
 from consent.services import record_audit, record_decision, resolve_subject
 from cookies.models import BannerVersion
 from cookies.services import publish_banner
+from features.rights import open_rights_request
 from tests.consent.console_support import (  # noqa: F401
     PASSWORD,
     current_code,

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from consent.api.auth import PublicThrottle
+from api.auth import PublicThrottle
 from consent.models import ConsentEvent, ConsentState, Site, SubjectAlias
 from consent.services import find_subject
 from consent.tokens import sign_subject_token

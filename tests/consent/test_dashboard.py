@@ -6,12 +6,12 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from consent import rollup
-from consent.console import dashboard
 from consent.exceptions import ConsentError
 from consent.models import AuditEvent, Notification, NotificationStatus, PolicyVersion, Purpose
 from consent.roles import AUDITOR, EDITOR
 from consent.services import append_events, resolve_subject
+from console import dashboard
+from features import rollup
 from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
 
 DAY1 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from django.test import Client
 
 from consent.models import Purpose, Site
 from consent.services import resolve_subject
-from consent.unsubscribe import unsubscribable, unsubscribe_url
+from features.centre.unsubscribe import unsubscribable, unsubscribe_url
 from tests.consent.prefs_helpers import open_centre
 
 VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

@@ -7,12 +7,12 @@ from django.core import mail
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from consent import notifications
 from consent.exceptions import ConsentError
 from consent.models import AuditEvent, Notification, PolicyVersion, Subject
-from consent.policies import create_draft, publish_policy, update_draft
 from consent.selectors import subject_consents, who_may
 from consent.services import find_subject
+from features import notifications
+from features.policies import create_draft, publish_policy, update_draft
 from tests.consent.prefs_helpers import FlakyEmailBackend, grant, make_user, open_centre
 
 FLAKY = "tests.consent.prefs_helpers.FlakyEmailBackend"

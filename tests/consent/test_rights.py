@@ -17,15 +17,15 @@ from consent.models import (
     Subject,
     SubjectAlias,
 )
-from consent.preferences import make_preference_link
-from consent.rights import (
+from consent.services import find_subject
+from features.centre.preferences import make_preference_link
+from features.rights import (
     add_months,
     complete_rights_request,
     extend_rights_request,
     open_rights_request,
     reject_rights_request,
 )
-from consent.services import find_subject
 from tests.consent.prefs_helpers import make_user, open_centre
 
 

@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Max, Sum
 
-from consent.console import dashboard
 from consent.models import (
     ConsentEvent,
     DailyAudienceStat,
@@ -20,9 +19,10 @@ from consent.models import (
     Site,
     Vendor,
 )
-from consent.rollup import roll_up
 from consent.services import append_events, resolve_subject
-from consent.tasks import roll_up_stats
+from console import dashboard
+from features.rollup import roll_up
+from features.tasks import roll_up_stats
 from tests.consent.test_dashboard import DAY1, DAY2, PERIOD, record
 from tests.consent.test_dashboard import history as history  # noqa: F401 (a fixture)
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consent.api.auth import SCOPES
+from api.auth import SCOPES
 from consent.models import Site
 from consent.services import record_audit
 from consent.tokens import make_api_key

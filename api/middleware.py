@@ -45,7 +45,7 @@ def _own_origin(request):
 
 def _origin_allowed(site_key, origin):
     """True if the site lists this origin; None if the site is unknown."""
-    from consent.api.catalogue import get_catalogue
+    from api.catalogue import get_catalogue
 
     catalogue = get_catalogue(site_key)
     if catalogue is None:

@@ -5,4 +5,4 @@ class ConsoleAdminConfig(AdminConfig):
     """Django's admin, with the console's site (second factor, throttled sign-in) as `admin.site`."""
 
     default = False
-    default_site = "consent.console.site.ConsoleSite"
+    default_site = "console.site.ConsoleSite"

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from consent.models import Site
-from consent.rollup import roll_up
+from features.rollup import roll_up
 
 
 class Command(BaseCommand):

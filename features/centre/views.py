@@ -13,10 +13,11 @@ from django.utils.translation import trans_real
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consent import notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
 from consent.services import is_minor
+from features import notifications, rights
+from features.centre import preferences, unsubscribe
 
 
 def home(request):
@@ -36,7 +37,7 @@ def healthz(request):
 
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
-# Thin views over consent.preferences, consent.unsubscribe, consent.notifications and consent.rights.
+# Thin views over features.centre.preferences, features.centre.unsubscribe, features.notifications and features.rights.
 
 CENTRE_SESSION_SECONDS = 3600
 SUPPORTED_LANGUAGES = [code for code, _name in settings.LANGUAGES]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from consent.webhooks import deliver_due
+from features.webhooks import deliver_due
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from consent import views
+from features.centre import views
 
 app_name = "consent"
 

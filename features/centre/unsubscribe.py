@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from consent.exceptions import ConsentError
 from consent.models import ConsentState, Decision, Method, Purpose, Site, Subject
-from consent.preferences import LinkError, current_policy_version, subject_ref
 from consent.services import record_decision
+from features.centre.preferences import LinkError, current_policy_version, subject_ref
 
-SALT = "consent.unsubscribe"
+SALT = "features.centre.unsubscribe"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 REFUSED = (Decision.DENIED, Decision.WITHDRAWN)
 

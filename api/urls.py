@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from consent.api import views
-from consent.api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
-from cookies.api import ObservedCookiesView
+from api import views
+from api.observed_cookies import ObservedCookiesView
+from api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
 
 urlpatterns = [
     path("sites/<str:site_key>/config", views.SiteConfigView.as_view(), name="api-site-config"),

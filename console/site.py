@@ -3,11 +3,11 @@
 from django.contrib import admin
 from django.urls import path
 
-from consent.console import signin
+from console import signin
 
 
 class ConsoleSite(admin.AdminSite):
-    """`admin.site` of the project (see consent.console.apps).
+    """`admin.site` of the project (see console.apps).
 
     With CONSOLE_REQUIRE_OTP on (production, tests) a staff member is only let in once a TOTP
     device has verified the session, as django_otp's OTPAdminSite does; the setting is read per
@@ -38,7 +38,7 @@ class ConsoleSite(admin.AdminSite):
         return context
 
     def get_urls(self):
-        from consent.console import views
+        from console import views
 
         wrap = self.admin_view
         urls = [

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consent.demo import crm, mailer, network
 from consent.models import PolicyKind, PolicyVersion, Purpose, Site, Vendor
-from consent.policies import create_draft, publish_policy
 from cookies.models import BannerVersion, CookieDeclaration
 from cookies.services import publish_banner
+from demo import crm, mailer, network
+from features.policies import create_draft, publish_policy
 
 SPECS = (network.SITE, mailer.SITE, crm.SITE)
 # Demo policy and banner count as published this long ago, so that generated history fits after them.

@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consent.console import charts
-from consent.console import dashboard as queries
-from consent.console.exports import csv_response
 from consent.exceptions import ConsentError
 from consent.models import AliasKind, Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
 from consent.selectors import subject_consents
 from consent.services import record_audit
+from console import charts
+from console import dashboard as queries
+from console.exports import csv_response
 from cookies.models import BannerVersion
 from cookies.services import TEXT_KEYS, preview_config, publish_banner_draft, validate_texts
 

@@ -8,7 +8,7 @@ from consent.models import Notification
 @task()
 def send_policy_notifications(notification_ids):
     """Deliver a batch of policy-change notices; failures are retried one by one with backoff."""
-    from consent.notifications import RETRY, deliver, schedule_retry
+    from features.notifications import RETRY, deliver, schedule_retry
 
     outcomes = {}
     for notification_id in notification_ids:
@@ -23,7 +23,7 @@ def send_policy_notifications(notification_ids):
 @task()
 def deliver_webhooks(delivery_ids):
     """POST consent changes to the site's webhooks; each failure reschedules itself with backoff."""
-    from consent.webhooks import deliver
+    from features.webhooks import deliver
 
     return {str(pk): deliver(pk) for pk in delivery_ids}
 
@@ -32,7 +32,7 @@ def deliver_webhooks(delivery_ids):
 def roll_up_stats(site_key=None):
     """Add the events recorded since the last run to the dashboard's daily stats (every few minutes)."""
     from consent.models import Site
-    from consent.rollup import roll_up
+    from features.rollup import roll_up
 
     site = Site.objects.get(key=site_key) if site_key else None
     return roll_up(site)

@@ -1,6 +1,6 @@
 """Policy-change notices by email: delivery with retries, and acknowledgement.
 
-Delivery runs as background work (`consent.tasks`): each attempt either sends the message (status
+Delivery runs as background work (`features.tasks`): each attempt either sends the message (status
 `sent`), schedules a retry with a growing delay, or after `MAX_ATTEMPTS` gives up (`failed`).
 Every outcome and every acknowledgement is written to the audit trail. Nothing personal goes into
 logs or audit data: the notification and subject ids are enough to find the rest.
@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consent.models import ConsentEvent, Notification, NotificationStatus
-from consent.preferences import LinkError, make_preference_link
 from consent.services import record_audit
+from features.centre.preferences import LinkError, make_preference_link
 
 MAX_ATTEMPTS = 5
 ACK_SALT = "consent.notification-ack"
@@ -215,7 +215,7 @@ def acknowledge(notification, *, via, now=None):
 
 def enqueue_deliveries(notification_ids, batch_size=200):
     """Hand the notifications to the task queue in batches."""
-    from consent.tasks import send_policy_notifications
+    from features.tasks import send_policy_notifications
 
     ids = list(notification_ids)
     for start in range(0, len(ids), batch_size):
@@ -224,7 +224,7 @@ def enqueue_deliveries(notification_ids, batch_size=200):
 
 def schedule_retry(notification_id, attempts):
     """Retry later where the queue can defer work; a queue that runs at once retries at once."""
-    from consent.tasks import send_policy_notifications
+    from features.tasks import send_policy_notifications
 
     if send_policy_notifications.get_backend().supports_defer:
         send_policy_notifications.using(run_after=timezone.now() + retry_delay(attempts)).enqueue([notification_id])

@@ -9,13 +9,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from consent.api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
+from api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Purpose, Subject
-from consent.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
 from consent.selectors import iso
 from consent.services import find_subject, record_audit, resolve_subject
-from consent.unsubscribe import list_unsubscribe_headers
+from features.centre.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
+from features.centre.unsubscribe import list_unsubscribe_headers
 
 _LINK = inline_serializer("PreferenceLink", {"url": serializers.URLField(), "expires_at": serializers.DateTimeField()})
 _LINK_REQUEST = inline_serializer(

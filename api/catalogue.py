@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from consent.models import PolicyVersion, Purpose, Site, Vendor
-from consent.preferences import current_policy_version
 from cookies.models import BannerVersion
+from features.centre.preferences import current_policy_version
 
 _lock = threading.Lock()
 _entries: dict[str, tuple[float, "Catalogue | None"]] = {}

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consent.demo import PUBLISHED_DAYS_AGO, SPECS, load_site
-from consent.demo.history import generate_history
+from demo.loader import PUBLISHED_DAYS_AGO, SPECS, load_site
+from demo.history import generate_history
 
 
 class Command(BaseCommand):

@@ -138,7 +138,7 @@ def publish_policy(policy, actor=None, *, effective_at=None, now=None):
             },
             now=now,
         )
-    from consent.notifications import enqueue_deliveries
+    from features.notifications import enqueue_deliveries
 
     enqueue_deliveries(ids)
     return ids

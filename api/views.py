@@ -1,7 +1,7 @@
 """API v1. Views stay thin: they check the shape of the input and call services and selectors.
 
 Public (the banner): site config and decisions, throttled per address, CORS per site origins
-(see consent.middleware). Server to server: a site's API key, throttled per key.
+(see api.middleware). Server to server: a site's API key, throttled per key.
 """
 
 import hashlib
@@ -15,11 +15,11 @@ from rest_framework import renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consent.api import audit as audit_trail
-from consent.api import schemas
-from consent.api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle, client_ip
-from consent.api.catalogue import get_catalogue
-from consent.api.parsers import SafeJSONParser, dumps
+from api import audit as audit_trail
+from api import schemas
+from api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle, client_ip
+from api.catalogue import get_catalogue
+from api.parsers import SafeJSONParser, dumps
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method
 from consent.selectors import subject_consents, who_may

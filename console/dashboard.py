@@ -2,7 +2,7 @@
 
 Per site and period, one statement reads two cubes: by day, purpose, decision and method; and by
 jurisdiction, language and decision. Events up to the site's roll-up watermark come from the
-daily stats (`consent.rollup`: a few rows per day whatever the traffic); the events recorded
+daily stats (`features.rollup`: a few rows per day whatever the traffic); the events recorded
 since the last roll-up (normally minutes' worth) are grouped live, on PostgreSQL in one scan
 with GROUPING SETS. Another query counts notification campaigns by status. Everything shown
 (rates per purpose per day, the method split, withdrawals, GPC share, rates by jurisdiction and
@@ -20,7 +20,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from consent import rollup
 from consent.exceptions import ConsentError
 from consent.models import (
     ConsentEvent,
@@ -31,6 +30,7 @@ from consent.models import (
     Purpose,
     RollupWatermark,
 )
+from features import rollup
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30

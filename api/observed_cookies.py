@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from consent.api.auth import client_ip
-from consent.api.views import SITE_KEY_PARAM, error_responses
+from api.auth import client_ip
+from api.views import SITE_KEY_PARAM, error_responses
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Site
 from cookies.drift import MAX_NAMES, report_observed
@@ -37,7 +37,7 @@ class ObservedCookiesView(APIView):
 
     Names only (never values), at most 50 per report; answers 202 with the names kept as undeclared.
     CORS (only the site's allowed origins) is handled for every site endpoint by
-    consent.middleware.ApiGuardMiddleware.
+    api.middleware.ApiGuardMiddleware.
     """
 
     authentication_classes = []

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from consent.expiry import expire_all
+from features.expiry import expire_all
 
 
 class Command(BaseCommand):

@@ -107,7 +107,7 @@ def queue_changes(site, subject_id, events):
 
 
 def _enqueue(ids, run_after=None):
-    from consent.tasks import deliver_webhooks
+    from features.tasks import deliver_webhooks
 
     task = deliver_webhooks
     if run_after is not None and task.get_backend().supports_defer:
@@ -171,7 +171,7 @@ def deliver(delivery_id, *, now=None):
 
 
 def _deferrable():
-    from consent.tasks import deliver_webhooks
+    from features.tasks import deliver_webhooks
 
     return deliver_webhooks.get_backend().supports_defer
 
