@@ -6,3 +6,8 @@ class ConsoleAdminConfig(AdminConfig):
 
     default = False
     default_site = "console.site.ConsoleSite"
+
+    def ready(self):
+        super().ready()
+        # Registration, as Django's own autodiscovery does for `<app>.admin` modules.
+        from console.admin import banner, ledger  # noqa: F401

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from consent.admin import AuditedAdmin
+from console.admin.ledger import AuditedAdmin
 from consent.exceptions import ConsentError
 from consent.models import Purpose, Vendor
 from consent.roles import can
