@@ -8,10 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from console.admin.ledger import AuditedAdmin
 from consent.exceptions import ConsentError
 from consent.models import Purpose, Vendor
 from consent.roles import can
+from console.admin.ledger import AuditedAdmin
 from cookies.drift import declare_observed
 from cookies.models import BannerVersion, CookieDeclaration, ObservedCookie
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.loader import PUBLISHED_DAYS_AGO, SPECS, load_site
 from demo.history import generate_history
+from demo.loader import PUBLISHED_DAYS_AGO, SPECS, load_site
 
 
 class Command(BaseCommand):
