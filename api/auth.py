@@ -18,11 +18,6 @@ from consent.exceptions import ConsentError
 from consent.models import ApiKey
 from consent.tokens import find_api_key
 
-SCOPES = {
-    "decisions:write": "Record decisions for subjects (POST /subjects/{ref}/decisions).",
-    "consents:read": "Read a subject's consents and check who may receive a purpose.",
-    "audit:read": "Read and export the audit trail.",
-}
 # How stale `last_used_at` may get before a request writes it again: one write per key per minute.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")

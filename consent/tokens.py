@@ -17,6 +17,13 @@ import time
 
 from django.utils import timezone
 
+# What an API key may be allowed to do; an empty scope list on a key grants every scope.
+SCOPES = {
+    "decisions:write": "Record decisions for subjects (POST /subjects/{ref}/decisions).",
+    "consents:read": "Read a subject's consents and check who may receive a purpose.",
+    "audit:read": "Read and export the audit trail.",
+}
+
 API_KEY_PREFIX = "ck"
 
 

@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.auth import SCOPES
 from consent.models import Site
 from consent.services import record_audit
-from consent.tokens import make_api_key
+from consent.tokens import SCOPES, make_api_key
 
 
 class Command(BaseCommand):
