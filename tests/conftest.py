@@ -43,6 +43,12 @@ def forget_known_aliases():
     services._known_aliases.clear()
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """Password hashing is not under test; the sign-in tests still go through the real flow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site(db):
     site = Site.objects.create(

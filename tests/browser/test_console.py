@@ -7,7 +7,7 @@ from django.core.management import call_command
 from consent.models import Site
 from consent.roles import AUDITOR, DPO, EDITOR
 from console import dashboard
-from tests.consent.console_support import PASSWORD, current_code, fast_hashing, make_staff  # noqa: F401
+from tests.staff import PASSWORD, current_code, make_staff
 
 pytestmark = pytest.mark.browser
 

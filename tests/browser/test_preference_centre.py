@@ -7,7 +7,7 @@ import pytest
 from consent.models import ConsentEvent, RightsRequest
 from features.centre.preferences import make_preference_link
 from tests.browser.conftest import axe_violations
-from tests.consent.prefs_helpers import make_user
+from tests.people import make_user
 
 pytestmark = pytest.mark.browser
 

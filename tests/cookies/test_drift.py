@@ -10,7 +10,7 @@ from consent.models import AuditEvent, Purpose
 from consent.roles import DPO, EDITOR
 from cookies.drift import covered, report_observed
 from cookies.models import CookieDeclaration, ObservedCookie
-from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
+from tests.staff import make_staff, sign_in
 
 URL = "/api/v1/sites/acme/observed-cookies"
 ORIGIN = "https://www.acme.test"

@@ -10,7 +10,7 @@ from consent.models import AuditEvent, Purpose, RightsRequest, Webhook
 from consent.roles import AUDITOR, DPO, EDITOR, PERSONAL_MODELS, setup_roles
 from consent.services import record_decision, resolve_subject
 from features.rights import open_rights_request
-from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
+from tests.staff import make_staff, sign_in
 
 CONFIG_PAGES = [
     "/admin/consent/site/",

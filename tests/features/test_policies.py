@@ -13,9 +13,9 @@ from consent.selectors import subject_consents, who_may
 from consent.services import find_subject
 from features import notifications
 from features.policies import create_draft, publish_policy, update_draft
-from tests.consent.prefs_helpers import FlakyEmailBackend, grant, make_user, open_centre
+from tests.people import FlakyEmailBackend, grant, make_user, open_centre
 
-FLAKY = "tests.consent.prefs_helpers.FlakyEmailBackend"
+FLAKY = "tests.people.FlakyEmailBackend"
 
 
 @pytest.fixture

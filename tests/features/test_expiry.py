@@ -9,7 +9,7 @@ from django.utils import timezone
 from consent.ledger import verify_chain
 from consent.models import AuditEvent, ConsentEvent, ConsentState
 from consent.selectors import subject_consents
-from tests.consent.prefs_helpers import grant, make_user
+from tests.people import grant, make_user
 
 
 def test_old_consents_expire_once_and_are_audited(site):

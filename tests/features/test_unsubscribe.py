@@ -5,7 +5,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from consent.models import AuditEvent
-from tests.consent.prefs_helpers import events, make_user
+from tests.people import events, make_user
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from consent.services import append_events, resolve_subject
 from console import dashboard
 from features.rollup import roll_up
 from features.tasks import roll_up_stats
-from tests.consent.test_dashboard import DAY1, DAY2, PERIOD, record
-from tests.consent.test_dashboard import history as history  # noqa: F401 (a fixture)
+from tests.console.test_dashboard import DAY1, DAY2, PERIOD, record
+from tests.console.test_dashboard import history as history  # noqa: F401 (a fixture)
 
 YEAR = dashboard.Period(date(2025, 6, 1), date(2026, 5, 31))
 

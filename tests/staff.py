@@ -1,6 +1,5 @@
 """Staff users with TOTP devices for the console tests (real devices, real codes)."""
 
-import pytest
 from django.contrib.auth.models import Group, User
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -9,12 +8,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from consent.roles import setup_roles
 
 PASSWORD = "a long test passphrase 7391"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Password hashing is not under test here; the sign-in tests use the real flow regardless."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_staff(username, role=None, *, superuser=False):

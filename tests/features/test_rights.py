@@ -26,7 +26,7 @@ from features.rights import (
     open_rights_request,
     reject_rights_request,
 )
-from tests.consent.prefs_helpers import make_user, open_centre
+from tests.people import make_user, open_centre
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from consent.services import record_audit, record_decision, resolve_subject
 from cookies.models import BannerVersion
 from cookies.services import publish_banner
 from features.rights import open_rights_request
-from tests.consent.console_support import (  # noqa: F401
+from tests.staff import (
     PASSWORD,
     current_code,
-    fast_hashing,
     make_staff,
     sign_in,
 )

@@ -12,7 +12,7 @@ from consent.roles import AUDITOR, EDITOR
 from consent.services import append_events, resolve_subject
 from console import dashboard
 from features import rollup
-from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
+from tests.staff import make_staff, sign_in
 
 DAY1 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)

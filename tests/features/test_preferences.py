@@ -12,7 +12,7 @@ from consent.models import DecisionReceipt, LegalBasis, Purpose, Site, Subject
 from consent.services import find_subject
 from consent.tokens import sign_subject_token
 from features.centre.preferences import make_preference_link
-from tests.consent.prefs_helpers import events, make_user, open_centre
+from tests.people import events, make_user, open_centre
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_an_erased_subject_cannot_be_opened(client, site, user):
 
 def test_parental_consent_for_minors(site):
     from consent.exceptions import ConsentError
-    from tests.consent.prefs_helpers import grant
+    from tests.people import grant
 
     Purpose.objects.create(
         site=site,
@@ -265,7 +265,7 @@ def _kids_newsletter(site):
 
 def test_an_age_given_once_is_remembered_while_the_person_is_a_minor(site):
     from consent.exceptions import ConsentError
-    from tests.consent.prefs_helpers import grant
+    from tests.people import grant
 
     _kids_newsletter(site)
     grant(site, "kid-5", {"analytics": "granted"}, age=14)  # the subject's first decision

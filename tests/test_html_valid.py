@@ -20,9 +20,9 @@ from django.test import Client
 from consent.models import Purpose, Site
 from consent.services import resolve_subject
 from features.centre.unsubscribe import unsubscribable, unsubscribe_url
-from tests.consent.prefs_helpers import open_centre
+from tests.people import open_centre
 
-VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 def _checker():
