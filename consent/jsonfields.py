@@ -74,7 +74,7 @@ def _where(field, error):
 
 
 def _message(error):
-    if error.validator == "propertyNames":
+    if error.validator == "propertyNames" or "propertyNames" in error.absolute_schema_path:
         return f"{error.instance!r} is not an allowed key."
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}."
