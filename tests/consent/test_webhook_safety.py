@@ -3,12 +3,18 @@ and are sent by the worker after commit, never inside the request's transaction.
 
 import json
 import socket
+import ssl
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
@@ -282,3 +288,52 @@ def test_record_decision_makes_no_request_before_commit(site, local, django_capt
     for callback in callbacks:
         callback()
     assert len(server.received) == 1
+
+
+def _certificate(tmp_path, name):
+    """A self-signed certificate for `name` (files for the server, PEM text for the client)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return tmp_path / "cert.pem", tmp_path / "key.pem", cert_pem.decode()
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_host_name(tmp_path, local, monkeypatch):
+    server = local()
+    cert_file, key_file, cert_pem = _certificate(tmp_path, "hooks.acme.test")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+    names = []
+
+    def sni(sock, name, context):
+        names.append(name)
+
+    tls.sni_callback = sni
+    server.httpd.socket = tls.wrap_socket(server.httpd.socket, server_side=True)
+    port = server.httpd.server_address[1]
+    monkeypatch.setattr(socket, "getaddrinfo", answer("127.0.0.1"))
+    trust = ssl.create_default_context(cadata=cert_pem)
+
+    ok = netguard.post(f"https://hooks.acme.test:{port}/hook", b"{}", {}, timeout=2, context=trust)
+    assert ok == (200, "") and names == ["hooks.acme.test"]
+    assert server.received[0][1]["Host"] == f"hooks.acme.test:{port}"
+    # Same address, another name: the certificate does not match it, so nothing is sent.
+    other = netguard.post(f"https://other.acme.test:{port}/hook", b"{}", {}, timeout=2, context=trust)
+    assert other == (None, "connection failed") and len(server.received) == 1
