@@ -363,6 +363,8 @@ class ConsentEvent(models.Model):
             models.Index(fields=["site", "recorded_at"], name="event_site_time"),
             models.Index(fields=["site", "purpose", "recorded_at"], name="event_site_purpose_time"),
             models.Index(fields=["receipt_id"], name="event_receipt"),
+            # Only vendor-level events (rare) pay for it: "has this vendor recorded consents?"
+            models.Index(fields=["vendor"], condition=Q(vendor__isnull=False), name="event_vendor"),
         ]
 
     def __str__(self):

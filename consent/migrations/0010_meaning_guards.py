@@ -1,7 +1,8 @@
 """What recorded consents mean cannot change: the database refuses edits of a purpose's or
-vendor's meaning fields, and of a purpose's vendors, once events reference them."""
+vendor's meaning fields, and of a purpose's vendors, once events reference them. A partial
+index on the (rare) vendor-level events answers "does this vendor have events?" quickly."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 from consent.ledger import drop_meaning_guards, install_meaning_guards
 
@@ -18,4 +19,10 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("consent", "0007_webhook_delivery_plural")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        migrations.AddIndex(
+            model_name="consentevent",
+            index=models.Index(condition=models.Q(vendor__isnull=False), fields=["vendor"], name="event_vendor"),
+        ),
+        migrations.RunPython(forwards, backwards),
+    ]
