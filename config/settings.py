@@ -191,6 +191,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Webhooks may reach loopback, private and link-local addresses only when this is on (also off in DEBUG).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
 # Largest API request body accepted; larger ones get 413.
 API_MAX_BODY_BYTES = 16 * 1024
 # POST /api/v1/consents/check carries up to 10,000 subject references: its own, larger limit.

@@ -29,15 +29,105 @@ $$;
 """
 
 
+# What a recorded consent means: once an event references a purpose, its site, key, legal
+# basis and essential flag are fixed; once one references a vendor, its site and key are; and
+# once a purpose has events, which vendors it covers is fixed too (adding one would stretch
+# consents already given to a new recipient, removing one would orphan recorded vendor choices).
+# Names, descriptions and translations stay editable. Each entry: (trigger, table, operation,
+# columns whose change is refused, condition on the row, SQL telling whether events pin it).
+MEANING_GUARDS = (
+    (
+        "consent_purpose_meaning_frozen",
+        "consent_purpose",
+        "UPDATE",
+        ("site_id", "key", "legal_basis", "essential"),
+        "SELECT 1 FROM consent_consentevent WHERE purpose_id = OLD.id",
+    ),
+    (
+        "consent_vendor_meaning_frozen",
+        "consent_vendor",
+        "UPDATE",
+        ("site_id", "key"),
+        "SELECT 1 FROM consent_consentevent WHERE vendor_id = OLD.id",
+    ),
+    (
+        "consent_vendor_purposes_add_frozen",
+        "consent_vendor_purposes",
+        "INSERT",
+        (),
+        "SELECT 1 FROM consent_consentevent WHERE purpose_id = NEW.purpose_id",
+    ),
+    (
+        "consent_vendor_purposes_remove_frozen",
+        "consent_vendor_purposes",
+        "DELETE",
+        (),
+        "SELECT 1 FROM consent_consentevent WHERE purpose_id = OLD.purpose_id",
+    ),
+    (
+        "consent_vendor_purposes_change_frozen",
+        "consent_vendor_purposes",
+        "UPDATE",
+        (),
+        "SELECT 1 FROM consent_consentevent WHERE purpose_id = OLD.purpose_id OR purpose_id = NEW.purpose_id",
+    ),
+)
+
+_MEANING_MESSAGE = "{op} on {table} is refused: recorded consents depend on it"
+
+
+def _changed(columns, distinct):
+    return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
+
+
+def install_meaning_guards(cursor, vendor):
+    """Create the MEANING_GUARDS triggers (a migration installs them; so does install_guards)."""
+    for name, table, op, columns, pinned in MEANING_GUARDS:
+        message = _MEANING_MESSAGE.format(op=op, table=table)
+        of = f"OF {', '.join(columns)} " if columns else ""
+        if vendor == "postgresql":
+            cursor.execute(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN IF EXISTS ({pinned}) THEN RAISE EXCEPTION '{message}' "
+                f"USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+                f"RETURN {'OLD' if op == 'DELETE' else 'NEW'}; END $$"
+            )
+            when = f"WHEN ({_changed(columns, 'IS DISTINCT FROM')}) " if columns else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(
+                f"CREATE TRIGGER {name} BEFORE {op} {of}ON {table} FOR EACH ROW {when}EXECUTE FUNCTION {name}()"
+            )
+        elif vendor == "sqlite":
+            changed = f"({_changed(columns, 'IS NOT')}) AND " if columns else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(
+                f"CREATE TRIGGER {name} BEFORE {op} {of}ON {table} FOR EACH ROW "
+                f"WHEN {changed}EXISTS ({pinned}) BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+
+
+def drop_meaning_guards(cursor, vendor):
+    for name, table, *_rest in MEANING_GUARDS:
+        if vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        elif vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def _trigger_name(table, op):
     return f"{table}_no_{op.lower()}"
 
 
 def install_guards(connection, tables=None):
-    """Create the triggers that refuse UPDATE and DELETE (on PostgreSQL and SQLite)."""
+    """Create the triggers that refuse UPDATE and DELETE (on PostgreSQL and SQLite).
+
+    Without `tables`, also the triggers that keep what recorded consents mean (MEANING_GUARDS).
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+        if tables is None:
+            install_meaning_guards(cursor, connection.vendor)
         for table in tables or GUARDED_TABLES:
             column = GUARDED_TABLES[table]
             for op in ("UPDATE", "DELETE"):
@@ -61,6 +151,8 @@ def install_guards(connection, tables=None):
 def drop_guards(connection, tables=None):
     """Remove the triggers. Only for tests that must tamper with rows or flush the database."""
     with connection.cursor() as cursor:
+        if tables is None:
+            drop_meaning_guards(cursor, connection.vendor)
         for table in tables or GUARDED_TABLES:
             for op in ("UPDATE", "DELETE"):
                 name = _trigger_name(table, op)

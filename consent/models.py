@@ -11,9 +11,38 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from consent import jsonfields, netguard
+
+# What a recorded consent means rests on these fields; the database refuses to change them
+# once an event references the row (see consent.ledger.MEANING_GUARDS).
+PURPOSE_MEANING_FIELDS = ("site", "key", "legal_basis", "essential")
+VENDOR_MEANING_FIELDS = ("site", "key")
+MEANING_FROZEN = (
+    "This {what} has recorded consents, so its {fields} cannot change: that would change what "
+    "people agreed to. Create a new {what} or publish a material policy change that asks again."
+)
+
+
+def frozen_changes(instance, fields, has_events):
+    """The meaning fields of a saved row that differ from the stored ones, if events pin them."""
+    if instance.pk is None:
+        return []
+    columns = {f: instance._meta.get_field(f).attname for f in fields}
+    stored = type(instance).objects.filter(pk=instance.pk).values(*columns.values()).first()
+    if stored is None:
+        return []
+    changed = [f for f, column in columns.items() if stored[column] != getattr(instance, column)]
+    return changed if changed and has_events() else []
+
+
+def meaning_error(what, changed):
+    names = ", ".join(f.replace("_", " ") for f in changed)
+    return ValidationError(MEANING_FROZEN.format(what=what, fields=names), code="meaning_frozen")
 
 
 def _new_site_secret():
@@ -80,6 +109,9 @@ class Site(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        jsonfields.validate_fields(self, ("allowed_origins", "languages", "regime_by_country", "consent_mode"))
+
     @property
     def consent_lifetime(self):
         return timedelta(days=self.consent_lifetime_days)
@@ -139,15 +171,27 @@ class Purpose(models.Model):
     def __str__(self):
         return self.key
 
+    def clean(self):
+        jsonfields.validate_fields(self, ("translations",))
+        changed = frozen_changes(self, PURPOSE_MEANING_FIELDS, self.has_events)
+        if changed:
+            raise meaning_error("purpose", changed)
+
+    def has_events(self):
+        return self.pk is not None and ConsentEvent.objects.filter(purpose_id=self.pk).exists()
+
     @property
     def always_allowed(self):
         """Essential, contract and legal-obligation purposes are never refused."""
         return self.essential or self.legal_basis in (LegalBasis.CONTRACT, LegalBasis.LEGAL_OBLIGATION)
 
     def text(self, language, field):
+        """The text in `language`, else English, else a default; any stored shape is tolerated."""
+        translations = self.translations if isinstance(self.translations, dict) else {}
         for lang in (language, "en"):
-            value = (self.translations.get(lang) or {}).get(field)
-            if value:
+            values = translations.get(lang)
+            value = values.get(field) if isinstance(values, dict) else None
+            if isinstance(value, str) and value:
                 return value
         return self.key.replace("_", " ").capitalize() if field == "name" else ""
 
@@ -168,6 +212,14 @@ class Vendor(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        changed = frozen_changes(self, VENDOR_MEANING_FIELDS, self.has_events)
+        if changed:
+            raise meaning_error("vendor", changed)
+
+    def has_events(self):
+        return self.pk is not None and ConsentEvent.objects.filter(vendor_id=self.pk).exists()
 
 
 class PolicyKind(models.TextChoices):
@@ -311,6 +363,8 @@ class ConsentEvent(models.Model):
             models.Index(fields=["site", "recorded_at"], name="event_site_time"),
             models.Index(fields=["site", "purpose", "recorded_at"], name="event_site_purpose_time"),
             models.Index(fields=["receipt_id"], name="event_receipt"),
+            # Only vendor-level events (rare) pay for it: "has this vendor recorded consents?"
+            models.Index(fields=["vendor"], condition=Q(vendor__isnull=False), name="event_vendor"),
         ]
 
     def __str__(self):
@@ -490,6 +544,12 @@ class Webhook(models.Model):
 
     def __str__(self):
         return self.url
+
+    def clean(self):
+        try:
+            netguard.check_url(self.url)
+        except netguard.UnsafeTarget as err:
+            raise ValidationError({"url": str(err)}) from None
 
 
 class DeliveryStatus(models.TextChoices):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from consent import jsonfields
 from consent.models import Purpose, Site, Vendor
 
 
@@ -70,6 +71,9 @@ class BannerVersion(models.Model):
 
     def __str__(self):
         return f"{self.site.key} banner v{self.version or 'draft'}"
+
+    def clean(self):
+        jsonfields.validate_fields(self, ("texts",))
 
 
 class ObservedCookie(models.Model):

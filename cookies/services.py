@@ -131,8 +131,9 @@ def pick_language(site, requested):
 
 def _text(translations, language, fallback_language, field):
     for lang in (language, fallback_language, "en"):
-        value = (translations.get(lang) or {}).get(field)
-        if value:
+        values = translations.get(lang) if isinstance(translations, dict) else None
+        value = values.get(field) if isinstance(values, dict) else None
+        if isinstance(value, str) and value:
             return value
     return ""
 

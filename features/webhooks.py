@@ -2,7 +2,10 @@
 
 Deliveries are rows written in the same transaction as the events, so a change is never
 announced if it rolled back and never lost if the receiver is down: delivery runs as
-background work after commit and is retried with backoff until it succeeds or gives up.
+background work after commit (`transaction.on_commit`, run by the task worker) and is retried
+with backoff until it succeeds or gives up. No request is made inside a database transaction,
+and only public https endpoints are reached (`consent.netguard`): no redirects, short timeouts,
+generic failure reasons.
 
 Each request carries `Consent-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`;
 receivers recompute it with the webhook's secret, compare in constant time and reject old times.
@@ -12,20 +15,22 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from consent import netguard
 from consent.ledger import canonical_time
 from consent.models import AliasKind, Decision, DeliveryStatus, SubjectAlias, Webhook, WebhookDelivery
 
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 5
+# How long an attempt keeps its delivery from other workers; longer than any one request.
+LEASE = timedelta(minutes=2)
 REFUSALS = (Decision.DENIED, Decision.WITHDRAWN, Decision.EXPIRED)
 _CACHE_SECONDS = 5
 
@@ -120,53 +125,53 @@ def retry_delay(attempts):
     return timedelta(seconds=30 * 4 ** max(attempts - 1, 0))
 
 
-def deliver(delivery_id, *, now=None):
-    """POST one delivery. Returns its status after the attempt."""
+def _claim(delivery_id, now):
+    """Take one due delivery for this attempt: counted and leased in a short transaction.
+
+    The lease (`next_attempt_at` moved past the request's time limit) keeps other workers and
+    `deliver_due` off it while the request runs outside any transaction.
+    """
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True)
             .select_related("webhook")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .first()
         )
         if delivery is None:
             return None
-        body = json.dumps({**delivery.payload, "delivery_id": delivery.pk}, separators=(",", ":")).encode()
-        request = urllib.request.Request(
-            delivery.webhook.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "consent-platform-webhooks/1",
-                "Consent-Event": delivery.payload.get("type", "consent.changed"),
-                "Consent-Delivery": str(delivery.pk),
-                "Consent-Signature": sign(delivery.webhook.secret, body),
-            },
-        )
         delivery.attempts += 1
-        error, code = "", None
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                code = response.status
-        except urllib.error.HTTPError as exc:
-            code, error = exc.code, f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            error = type(exc).__name__
-        now = now or timezone.now()
-        delivery.last_status_code, delivery.last_error = code, error[:300]
-        if code is not None and 200 <= code < 300:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-        else:
-            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        delivery.save(
-            update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
-        )
-    if delivery.status == DeliveryStatus.PENDING:
-        if _deferrable():
-            _enqueue([delivery.pk], run_after=delivery.next_attempt_at)
+        delivery.next_attempt_at = now + LEASE
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def deliver(delivery_id, *, now=None):
+    """POST one delivery (never inside a database transaction). Returns its status after the attempt."""
+    now = now or timezone.now()
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        return None
+    body = json.dumps({**delivery.payload, "delivery_id": delivery.pk}, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "consent-platform-webhooks/1",
+        "Consent-Event": delivery.payload.get("type", "consent.changed"),
+        "Consent-Delivery": str(delivery.pk),
+        "Consent-Signature": sign(delivery.webhook.secret, body),
+    }
+    code, error = netguard.post(delivery.webhook.url, body, headers, timeout=TIMEOUT_SECONDS)
+    delivery.last_status_code, delivery.last_error = code, error[:300]
+    if code is not None and 200 <= code < 300:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save(update_fields=["last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"])
+    if delivery.status == DeliveryStatus.PENDING and _deferrable():
+        _enqueue([delivery.pk], run_after=delivery.next_attempt_at)
     return delivery.status
 
 

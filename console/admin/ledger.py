@@ -16,6 +16,8 @@ from django.utils.html import format_html
 
 from consent.exceptions import ConsentError
 from consent.models import (
+    PURPOSE_MEANING_FIELDS,
+    VENDOR_MEANING_FIELDS,
     ApiKey,
     AuditEvent,
     ConsentEvent,
@@ -175,17 +177,71 @@ class SiteAdmin(AuditedAdmin):
         return format_html('<a href="{}">Dashboard</a> · <a href="{}">Banner editor</a>', dashboard, banner)
 
 
+class MeaningFrozenAdmin(AuditedAdmin):
+    """Once consents are recorded against a row, the fields that give them meaning are shown
+    read-only with a note saying why (the model's clean() and the database refuse them too)."""
+
+    meaning_fields = ()
+    meaning_note = (
+        "This {what} has recorded consents: its {fields} are fixed, because changing them would "
+        "change what people agreed to. Create a new {what} or publish a material policy change "
+        "that asks again. Names, descriptions and translations stay editable."
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.has_events():
+            fields += [f for f in self.meaning_fields if f not in fields]
+        return fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if request.method == "GET" and obj is not None and obj.has_events():
+            what = self.model._meta.verbose_name
+            names = ", ".join(f.replace("_", " ") for f in self.meaning_fields)
+            self.message_user(request, self.meaning_note.format(what=what, fields=names), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Purpose)
-class PurposeAdmin(AuditedAdmin):
+class PurposeAdmin(MeaningFrozenAdmin):
     list_display = ("key", "site", "kind", "legal_basis", "essential", "gpc_sensitive", "position")
     list_filter = ("site", "kind", "legal_basis", "essential", "gpc_sensitive")
     search_fields = ("key",)
     list_select_related = ("site",)
     ordering = ("site", "position", "id")
+    meaning_fields = PURPOSE_MEANING_FIELDS
+
+
+class VendorForm(forms.ModelForm):
+    """Adding a vendor to, or removing it from, a purpose with recorded consents changes what
+    those consents cover: refused with a form error (the database refuses it too)."""
+
+    class Meta:
+        model = Vendor
+        fields = ("site", "key", "name", "country", "policy_url", "purposes")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "purposes" not in cleaned:
+            return cleaned
+        before = set(self.instance.purposes.all()) if self.instance.pk else set()
+        moved = before.symmetric_difference(cleaned["purposes"])
+        pinned = sorted(p.key for p in moved if p.has_events())
+        if pinned:
+            self.add_error(
+                "purposes",
+                f"Purposes with recorded consents cannot gain or lose vendors ({', '.join(pinned)}): "
+                "that would change what people agreed to. Create a new purpose or publish a material "
+                "policy change that asks again.",
+            )
+        return cleaned
 
 
 @admin.register(Vendor)
-class VendorAdmin(AuditedAdmin):
+class VendorAdmin(MeaningFrozenAdmin):
+    form = VendorForm
+    meaning_fields = VENDOR_MEANING_FIELDS
     list_display = ("name", "key", "site", "country", "purpose_list")
     list_filter = ("site", "country")
     search_fields = ("name", "key")

@@ -50,7 +50,14 @@ def receiver():
 
 
 @pytest.fixture
-def hook(site, receiver):
+def local_receivers(settings):
+    """The receiver listens on loopback over plain http: both allowed only by these settings."""
+    settings.DEBUG = True
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
+
+@pytest.fixture
+def hook(site, receiver, local_receivers):
     forget_site_webhooks(site.id)
     return Webhook.objects.create(site=site, url=receiver.url)
 
