@@ -8,10 +8,10 @@ from django.test import Client
 from consent import jsonfields
 from consent.models import Purpose, Site
 from consent.roles import DPO, EDITOR
-from consent.unsubscribe import unsubscribe_url
 from cookies.models import BannerVersion
-from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
-from tests.consent.prefs_helpers import make_user, open_centre
+from features.centre.unsubscribe import unsubscribe_url
+from tests.people import make_user, open_centre
+from tests.staff import make_staff, sign_in
 
 BAD_VALUES = {
     "allowed_origins": ("https://ok.test", "allowed_origins: 'https://ok.test' is not of type 'array'"),

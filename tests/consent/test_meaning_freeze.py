@@ -11,7 +11,7 @@ from django.test import Client
 from consent.models import LegalBasis, Purpose, Site, Vendor
 from consent.roles import DPO, EDITOR
 from consent.services import record_decision
-from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
+from tests.staff import make_staff, sign_in
 
 FROZEN_MESSAGE = "has recorded consents"
 

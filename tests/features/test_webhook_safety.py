@@ -24,9 +24,9 @@ from consent import netguard
 from consent.models import DeliveryStatus, Webhook, WebhookDelivery
 from consent.roles import DPO
 from consent.services import record_decision
-from consent.tasks import deliver_webhooks
-from consent.webhooks import deliver, forget_site_webhooks, verify
-from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
+from features.tasks import deliver_webhooks
+from features.webhooks import deliver, forget_site_webhooks, verify
+from tests.staff import make_staff, sign_in
 
 INSIDE = [
     "https://127.0.0.1/hook",
