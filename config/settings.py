@@ -221,7 +221,9 @@ CONSOLE_REQUIRE_OTP = env.bool("CONSOLE_REQUIRE_OTP", default=not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Subject references, signed tokens and emails are redacted from every record (consent/log_privacy.py).
+    "filters": {"redact": {"()": "consent.log_privacy.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Request paths carry subject references (personal data): 4xx warnings are not logged.
     "loggers": {
