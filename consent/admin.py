@@ -5,6 +5,8 @@ read-only (the database refuses changes to them anyway); every change or export 
 makes is written to the audit trail through `consent.services.record_audit`.
 """
 
+from datetime import UTC
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -349,7 +351,9 @@ def _effective_at(raw):
         return None
     parsed = forms.DateTimeField().clean(raw)
     try:
-        return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 that the form field accepts.
+        aware = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        return aware.astimezone(UTC)
     except (ValueError, OverflowError):
         raise forms.ValidationError("Enter a valid date and time for effective_at.", code="invalid") from None
 

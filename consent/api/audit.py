@@ -72,7 +72,13 @@ def parse_time(field, value):
         parsed = None
     if parsed is None:
         raise _invalid(field, "Expected an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not parsed.tzinfo:
+        return parsed.replace(tzinfo=UTC)
+    # In UTC: PostgreSQL refuses offsets beyond 15:59 that Python accepts (up to 23:59).
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise _invalid(field, "The date-time is out of range.") from None
 
 
 def _after_cursor(source, time_field, cursor):

@@ -271,6 +271,13 @@ def test_policy_published_with_a_bad_effective_date_is_a_form_error(staff, site,
     assert not draft.is_published
 
 
+def test_policy_published_with_a_large_offset_is_stored_in_utc(staff, site):
+    draft = PolicyVersion.objects.create(site=site, kind="privacy", text="Our policy.")
+    staff.post(f"/admin/consent/policyversion/{draft.pk}/publish/", {"effective_at": "2099-01-01T00:00:00+16:20"})
+    draft.refresh_from_db()
+    assert draft.is_published and draft.effective_at.isoformat() == "2098-12-31T07:40:00+00:00"
+
+
 def test_policy_published_with_a_far_future_date_takes_it(staff, site):
     draft = PolicyVersion.objects.create(site=site, kind="privacy", text="Our policy.")
     response = staff.post(f"/admin/consent/policyversion/{draft.pk}/publish/", {"effective_at": "9999-12-31 23:59"})
@@ -280,3 +287,14 @@ def test_policy_published_with_a_far_future_date_takes_it(staff, site):
     assert staff.get(f"/admin/consent/policyversion/{draft.pk}/change/").status_code == 200
     publish_banner(site, TEXTS)
     assert staff.get("/api/v1/sites/acme/config").json()["policy"]["effective_at"].startswith("9999-12-31")
+
+
+def test_audit_times_with_any_offset_are_read_as_utc(client):
+    """PostgreSQL refuses offsets beyond 15:59 that ISO 8601 parsers accept: found by schemathesis."""
+    for value in ("1693-07-15T23:07:19%2B16:20", "2026-01-01T00:00:00-23:59", "0001-01-01T00:00:00%2B01:00"):
+        assert_clean(client.get(f"/api/v1/audit?since={value}"))
+        assert_clean(client.get(f"/api/v1/audit?until={value}&format=csv"))
+    assert client.get("/api/v1/audit?since=2026-01-01T00:00:00%2B16:20").status_code == 200
+    assert client.get("/api/v1/audit?since=0001-01-01T00:00:00%2B01:00").json()["error"]["fields"] == {
+        "since": ["The date-time is out of range."]
+    }

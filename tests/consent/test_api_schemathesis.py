@@ -10,8 +10,10 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -36,7 +38,15 @@ def api_schema(site, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(storage, "DEFAULT_ROOT", tmp_path / "schemathesis")
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     publish_banner(site, TEXTS)
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    # Requests go straight to the WSGI handler: keep the test's connection (and its transaction)
+    # open around each, as Django's test client does.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def test_whole_schema_never_answers_5xx_and_conforms(api_schema, api_key):
