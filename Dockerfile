@@ -1,5 +1,5 @@
 # The consent platform behind gunicorn. Configure it through the environment (see README):
-# SECRET_KEY and ALLOWED_HOSTS are required; DATABASE_URL points at PostgreSQL in production
+# SECRET_KEY and ALLOWED_HOSTS are required; REDIS_URL a shared Redis; DATABASE_URL points at PostgreSQL in production
 # (the default is an SQLite file under /app/var, for a quick look only).
 # Apply migrations before starting a new version:  docker run --rm --env-file .env IMAGE python manage.py migrate
 FROM python:3.11-slim
@@ -8,6 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Production defaults: TLS ends at a proxy in front (one hop), plain HTTP is redirected, HSTS for a
+# year. Throttles and sign-in lock-outs are shared through Redis: run one next to the app (see
+# docs/operations.md) or point REDIS_URL elsewhere. `manage.py check --deploy` is clean with these.
+ENV BEHIND_PROXY=1 \
+    SECURE_SSL_REDIRECT=1 \
+    SECURE_HSTS_SECONDS=31536000 \
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=1 \
+    SECURE_HSTS_PRELOAD=1 \
+    REDIS_URL=redis://redis:6379/0
 
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
 

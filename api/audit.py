@@ -8,14 +8,13 @@ new rows arrive and deep pages cost the same as the first.
 
 import base64
 import binascii
-import csv
-import io
 import json
 from datetime import UTC, datetime
 
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
+from consent.csv_writer import csv_lines as write_csv_lines
 from consent.exceptions import ConsentError
 from consent.models import AliasKind, AuditEvent, ConsentEvent, Decision, SubjectAlias
 from consent.selectors import iso
@@ -73,7 +72,13 @@ def parse_time(field, value):
         parsed = None
     if parsed is None:
         raise _invalid(field, "Expected an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not parsed.tzinfo:
+        return parsed.replace(tzinfo=UTC)
+    # In UTC: PostgreSQL refuses offsets beyond 15:59 that Python accepts (up to 23:59).
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise _invalid(field, "The date-time is out of range.") from None
 
 
 def _after_cursor(source, time_field, cursor):
@@ -234,24 +239,6 @@ def _row(source, row, labels):
     }
 
 
-def _cell(value):
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def csv_lines(rows):
     """The rows as CSV text, one chunk per line, header first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
-        yield buffer.getvalue()
+    return write_csv_lines(CSV_COLUMNS, ([row.get(column) for column in CSV_COLUMNS] for row in rows))

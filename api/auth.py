@@ -6,7 +6,6 @@ A key belongs to one site and may carry scopes; an empty scope list grants every
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -14,6 +13,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
+from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import ApiKey
 from consent.tokens import find_api_key
@@ -21,20 +21,6 @@ from consent.tokens import find_api_key
 # How stale `last_used_at` may get before a request writes it again: one write per key per minute.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
-
-
-def client_ip(request):
-    """The caller's address: REMOTE_ADDR, or the proxy's view of it when BEHIND_PROXY is set.
-
-    Behind one trusted proxy the right-most X-Forwarded-For entry is the address that proxy saw;
-    entries further left are whatever the client chose to send.
-    """
-    meta = getattr(request, "META", {})
-    if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()[:64]
-    return meta.get("REMOTE_ADDR", "")
 
 
 def touch(key, now=None):

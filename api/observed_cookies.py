@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from api.auth import client_ip
 from api.views import SITE_KEY_PARAM, error_responses
+from consent.client_ip import client_ip
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Site
 from cookies.drift import MAX_NAMES, report_observed

@@ -5,10 +5,18 @@ import json
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from api.input_guard import MESSAGE as CONTROL_MESSAGE
+from api.input_guard import has_control_characters
+from consent.exceptions import ConsentError
 
-def _check_string(text):
-    if "\x00" in text:
-        raise ParseError("Strings must not contain NUL characters.")
+
+def _check_string(text, where):
+    if has_control_characters(text):
+        raise ConsentError(
+            "request.control_character",
+            f"{where or 'body'}: {CONTROL_MESSAGE}",
+            {where or "body": [CONTROL_MESSAGE]},
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -16,22 +24,26 @@ def _check_string(text):
 
 
 def _reject_unstorable(data):
-    """Refuse strings the database or the UTF-8 encoder cannot take: NUL and lone surrogates."""
-    stack = [data]
+    """Refuse strings the database or the UTF-8 encoder cannot take: control characters, lone surrogates.
+
+    The error names the dotted path of the field, as validation errors do.
+    """
+    stack = [(data, "")]
     while stack:
-        value = stack.pop()
+        value, where = stack.pop()
         if isinstance(value, str):
-            _check_string(value)
+            _check_string(value, where)
         elif isinstance(value, dict):
             for key, item in value.items():
-                _check_string(key)
-                stack.append(item)
+                _check_string(key, where)
+                name = f"{where}.{key}" if where else key
+                stack.append((item, name))
         elif isinstance(value, list):
-            stack.extend(value)
+            stack.extend((item, f"{where}.{index}" if where else str(index)) for index, item in enumerate(value))
 
 
 class SafeJSONParser(JSONParser):
-    """DRF's strict JSON parser, plus: deep nesting, NUL and lone surrogates are 400s too."""
+    """DRF's strict JSON parser, plus: deep nesting, control characters and lone surrogates are 400s too."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:

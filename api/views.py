@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from api import audit as audit_trail
 from api import schemas
-from api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle, client_ip
+from api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle
 from api.catalogue import get_catalogue
 from api.parsers import SafeJSONParser, dumps
+from consent.client_ip import client_ip
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method
 from consent.selectors import subject_consents, who_may

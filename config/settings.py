@@ -58,7 +58,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "consent.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "api.input_guard.ControlCharacterMiddleware",
     "api.middleware.ApiGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,6 +147,15 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only: redirect plain HTTP and send HSTS (off by default; production sets them, see README).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container healthcheck calls over plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# The console and preference centre send a strict Content-Security-Policy (consent/csp.py).
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # Email: the console in development, SMTP (EMAIL_URL) in production.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -189,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_hooks.document_guard_responses",
+    ],
 }
 
 # Webhooks may reach loopback, private and link-local addresses only when this is on (also off in DEBUG).
@@ -197,8 +212,10 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", defa
 API_MAX_BODY_BYTES = 16 * 1024
 # POST /api/v1/consents/check carries up to 10,000 subject references: its own, larger limit.
 API_CHECK_MAX_BODY_BYTES = 1024 * 1024
-# Behind a trusted reverse proxy, the client address is the right-most X-Forwarded-For entry.
+# Behind trusted reverse proxies, the client address is the X-Forwarded-For entry that many places
+# from the right (one proxy: the right-most entry); see consent/client_ip.py.
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 # How long each process keeps a site's purposes and vendors for the API (saves clear it at once locally).
 SITE_CACHE_SECONDS = env.int("SITE_CACHE_SECONDS", default=5)
 # Date of the last change to how GPC is honoured, published in /.well-known/gpc.json (RFC 3339 date).
@@ -212,7 +229,9 @@ CONSOLE_REQUIRE_OTP = env.bool("CONSOLE_REQUIRE_OTP", default=not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Subject references, signed tokens and emails are redacted from every record (consent/log_privacy.py).
+    "filters": {"redact": {"()": "consent.log_privacy.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Request paths carry subject references (personal data): 4xx warnings are not logged.
     "loggers": {

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_migrate
 
+from consent import checks  # noqa: F401  (registers the system checks)
+
 ROLE_TABLES = {"auth_group", "auth_permission", "auth_group_permissions", "django_content_type"}
 
 

@@ -1,6 +1,13 @@
-"""Staff sign-in: an optional TOTP second factor and a per username-and-address failure throttle."""
+"""Staff sign-in: an optional TOTP second factor and a per username-and-address failure throttle.
+
+The lock-out counter is keyed on the user name folded the way people mistype it (NFKC and
+casefold, so "DPO", "ｄｐｏ" and "dpo" share one counter) and on the real client address (the
+shared helper, honouring BEHIND_PROXY). Every failure (wrong password, missing or wrong code)
+answers with one message, so a guesser cannot learn that the password was right.
+"""
 
 import hashlib
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -8,6 +15,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
+
+from consent.client_ip import client_ip
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -17,13 +26,26 @@ THROTTLED_MESSAGE = (
 )
 
 
-def _client_ip(request):
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+FAILED_MESSAGE = (
+    "Please enter the correct user name, password and authentication code of a staff account. "
+    "All fields may be case-sensitive."
+)
+FAILED_MESSAGE_PASSWORD_ONLY = (
+    "Please enter the correct user name and password of a staff account. Both fields may be case-sensitive."
+)
+
+
+def normalise_username(username):
+    """The form of a user name the lock-out counts under: look-alike spellings fold together."""
+    if not isinstance(username, str):
+        return ""
+    return unicodedata.normalize("NFKC", username).casefold().strip()
 
 
 def _key(username, request):
     # Hashed so that the cache holds no username or address in clear.
-    raw = f"{(username or '').strip().lower()}|{_client_ip(request)}"
+    address = client_ip(request) if request is not None else ""
+    raw = f"{normalise_username(username)}|{address}"
     return "console-signin:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -52,6 +74,8 @@ def clear_failures(username, request):
 class ThrottleMixin:
     """Refuse a locked username+address before checking anything; count every failed attempt."""
 
+    failed_message = FAILED_MESSAGE
+
     def clean(self):
         username = self.data.get("username", "")
         if is_locked(username, self.request):
@@ -60,13 +84,15 @@ class ThrottleMixin:
             cleaned = super().clean()
         except forms.ValidationError:
             note_failure(username, self.request)
-            raise
+            raise forms.ValidationError(self.failed_message, code="invalid_login") from None
         clear_failures(username, self.request)
         return cleaned
 
 
 class PasswordSignInForm(ThrottleMixin, AdminAuthenticationForm):
     """Password only: the first-run demo, where CONSOLE_REQUIRE_OTP is off."""
+
+    failed_message = FAILED_MESSAGE_PASSWORD_ONLY
 
 
 class OtpSignInForm(ThrottleMixin, OTPAdminAuthenticationForm):

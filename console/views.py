@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from api.input_guard import has_control_characters
 from consent.exceptions import ConsentError
 from consent.models import AliasKind, Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
@@ -206,11 +207,16 @@ def subject_lookup(request):
     sites = list(Site.objects.order_by("name"))
     query = request.GET.get("q", "")[:200]
     site = next((s for s in sites if s.key == request.GET.get("site")), None)
+    error = None
+    if has_control_characters(query, allow_whitespace=False):
+        # The middleware refuses these first; the form keeps its own guard for direct callers.
+        error, query = "The search must not contain control characters.", ""
     results = find_subjects(query, site) if query else None
     return TemplateResponse(
         request,
         "console/subjects.html",
-        _context(request, "Subject look-up", sites=sites, query=query, site=site, results=results),
+        _context(request, "Subject look-up", sites=sites, query=query, site=site, results=results, error=error),
+        status=400 if error else 200,
     )
 
 

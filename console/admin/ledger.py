@@ -5,6 +5,8 @@ read-only (the database refuses changes to them anyway); every change or export 
 makes is written to the audit trail through `consent.services.record_audit`.
 """
 
+from datetime import UTC
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -386,12 +388,8 @@ class PolicyVersionAdmin(AuditedAdmin):
         policy = get_object_or_404(PolicyVersion, pk=pk)
         if request.method != "POST" or not can(request.user, "publish_policy"):
             raise PermissionDenied
-        effective_at = None
-        raw = request.POST.get("effective_at", "").strip()
-        if raw:
-            parsed = forms.DateTimeField().clean(raw)
-            effective_at = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
         try:
+            effective_at = _effective_at(request.POST.get("effective_at", ""))
             ids = policies.publish_policy(policy, actor=request.user, effective_at=effective_at)
         except ConsentError as err:
             self.message_user(request, f"Not published: {err.message}", messages.ERROR)
@@ -400,6 +398,20 @@ class PolicyVersionAdmin(AuditedAdmin):
         else:
             self.message_user(request, f"Published version {policy.version}; {len(ids)} notices queued.")
         return redirect("admin:consent_policyversion_change", policy.pk)
+
+
+def _effective_at(raw):
+    """The publish form's optional date: a form error (never a crash) when it is not a date."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    parsed = forms.DateTimeField().clean(raw)
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 that the form field accepts.
+        aware = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        return aware.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise forms.ValidationError("Enter a valid date and time for effective_at.", code="invalid") from None
 
 
 def campaign_progress(policy):

@@ -6,8 +6,6 @@ change goes through `consent.services.record_decision` with method `preference_c
 ledger, the receipts and the webhooks see one path.
 """
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +15,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from consent.csv_writer import csv_text
 from consent.exceptions import ConsentError
 from consent.models import (
     AliasKind,
@@ -342,12 +341,7 @@ def export_records(site, subject_id, *, now=None):
 
 def export_csv(subject_id):
     """The person's decision history as CSV, one row per ledger event."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for row in subject_history(subject_id):
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in CSV_COLUMNS})
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, ([row.get(k) for k in CSV_COLUMNS] for row in subject_history(subject_id)))
 
 
 def note_export(site, subject_id, fmt):

@@ -13,6 +13,7 @@ from django.utils.translation import trans_real
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
 from consent.services import is_minor
@@ -63,7 +64,7 @@ def _language(request, site=None):
 def _request_info(request, language):
     return {
         "language": language,
-        "ip": request.META.get("REMOTE_ADDR"),
+        "ip": client_ip(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", ""),
     }
 
@@ -381,7 +382,7 @@ def unsubscribe_view(request, token):
             site,
             subject_id,
             purpose,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         context["done"] = True

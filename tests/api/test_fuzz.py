@@ -8,9 +8,14 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
+from consent.models import AuditEvent, PolicyVersion
+from consent.roles import DPO
+from console.views import subject_lookup
 from cookies.services import publish_banner
+from tests.staff import make_staff, sign_in
 
 TEXTS = {"en": {k: k for k in ("title", "body", "accept_all", "reject_all", "choose", "save", "close")}}
 
@@ -157,3 +162,139 @@ def test_junk_headers_never_crash(client):
         assert_clean(client.post(url, body, format="json", **headers))
         assert_clean(client.get("/api/v1/sites/acme/config", **headers))
         assert_clean(client.get("/api/v1/audit", **headers))
+
+
+# --- control characters ---------------------------------------------------------------------------
+
+CONTROLS = ["%00", "%01", "%1b", "%7f", "a%00b"]
+
+
+def assert_control_refused(response, field):
+    assert response.status_code == 400, response.content[:300]
+    error = response.json()["error"]
+    assert error["code"] == "request.control_character"
+    assert field in error["fields"], error
+
+
+def test_control_characters_in_queries_get_a_400_naming_the_parameter(client):
+    for bad in CONTROLS:
+        assert_control_refused(client.get(f"/api/v1/subjects/x/unsubscribe-headers?purpose={bad}"), "purpose")
+        assert_control_refused(client.get(f"/api/v1/sites/acme/config?lang={bad}"), "lang")
+        for name in ("subject", "purpose", "kind", "since", "until", "cursor", "format"):
+            assert_control_refused(client.get(f"/api/v1/audit?{name}={bad}"), name)
+        assert_control_refused(client.get(f"/api/v1/audit?format=csv&subject={bad}"), "subject")
+    # Tab, line feed and carriage return are whitespace, not refused as controls.
+    assert client.get("/api/v1/subjects/x/unsubscribe-headers?purpose=%09").json()["error"]["code"] != (
+        "request.control_character"
+    )
+
+
+def test_control_characters_in_paths_get_a_400(client):
+    for bad in CONTROLS + ["%09", "%0a"]:
+        for url in (
+            f"/api/v1/subjects/{bad}/consents",
+            f"/api/v1/subjects/{bad}/unsubscribe-headers?purpose=analytics",
+            f"/api/v1/sites/{bad}/config",
+        ):
+            assert_control_refused(client.get(url), "path")
+        assert_control_refused(client.post(f"/api/v1/subjects/{bad}/decisions", {}, format="json"), "path")
+
+
+def test_control_characters_in_json_strings_name_the_field(client):
+    body = {**DECISION, "id": str(uuid.uuid4()), "visitor_id": "v-\x01"}
+    assert_control_refused(client.post("/api/v1/sites/acme/decisions", body, format="json"), "visitor_id")
+    body = {**DECISION, "id": str(uuid.uuid4()), "decisions": {"analytics": "granted\x1b"}}
+    assert_control_refused(client.post("/api/v1/sites/acme/decisions", body, format="json"), "decisions.analytics")
+    body = {"purpose": "analytics", "subjects": ["user-1", "user\x002"]}
+    assert_control_refused(client.post("/api/v1/consents/check", body, format="json"), "subjects.1")
+
+
+@pytest.fixture
+def staff(site):
+    user, device = make_staff("dpo", DPO)
+    return sign_in(Client(), user, device)
+
+
+CONSOLE_QUERIES = [
+    "/admin/console/subjects/?q={bad}",
+    "/admin/console/subjects/?q=user-1&site={bad}",
+    "/admin/consent/subject/?q={bad}",
+    "/admin/consent/auditevent/?q={bad}",
+    "/admin/consent/auditevent/?action={bad}",
+    "/admin/consent/auditevent/export.csv?action={bad}",
+    "/admin/consent/consentevent/?q={bad}",
+    "/admin/consent/consentevent/?decision={bad}",
+    "/admin/consent/consentevent/export.csv?method={bad}",
+    "/admin/console/dashboard/?start={bad}",
+]
+
+
+def test_control_characters_in_console_searches_and_filters_get_a_400(staff):
+    for bad in CONTROLS:
+        for url in CONSOLE_QUERIES:
+            response = staff.get(url.format(bad=bad))
+            assert response.status_code == 400, url
+            assert response["Content-Type"].startswith("text/html")
+            assert "contains a control character" in response.content.decode()
+    assert staff.get("/admin/consent/auditevent/?action=x").status_code == 200
+    before = AuditEvent.objects.count()
+    staff.get("/admin/consent/auditevent/export.csv?action=%00")
+    assert AuditEvent.objects.count() == before  # nothing was exported, so nothing is audited
+
+
+def test_the_subject_search_form_refuses_control_characters_itself(site, rf):
+    """The view itself, past the middleware, as another caller would reach it."""
+    request = rf.get("/admin/console/subjects/", {"q": "user\x00"})
+    request.user = make_staff("dpo2", DPO)[0]
+    response = subject_lookup(request)
+    response.render()
+    assert response.status_code == 400
+    assert "must not contain control characters" in response.content.decode()
+
+
+def test_control_characters_in_console_forms_get_a_400(staff, site):
+    response = staff.post("/admin/consent/policyversion/add/", {"site": site.pk, "kind": "privacy", "text": "a\x00b"})
+    assert response.status_code == 400 and "form field &#x27;text&#x27;" in response.content.decode()
+    assert not PolicyVersion.objects.exists()
+    # Line breaks in a text area are fine.
+    staff.post("/admin/consent/policyversion/add/", {"site": site.pk, "kind": "privacy", "text": "a\r\nb\tc"})
+    assert PolicyVersion.objects.get().text == "a\r\nb\tc"
+
+
+@pytest.mark.parametrize("raw", ["not a date", "2026-13-45 10:00", "31/31/2031", "9999-12-31 23:59:59x"])
+def test_policy_published_with_a_bad_effective_date_is_a_form_error(staff, site, raw):
+    draft = PolicyVersion.objects.create(site=site, kind="privacy", text="Our policy.")
+    response = staff.post(f"/admin/consent/policyversion/{draft.pk}/publish/", {"effective_at": raw}, follow=True)
+    assert response.status_code == 200
+    assert "Not published" in response.content.decode()
+    draft.refresh_from_db()
+    assert not draft.is_published
+
+
+def test_policy_published_with_a_large_offset_is_stored_in_utc(staff, site):
+    draft = PolicyVersion.objects.create(site=site, kind="privacy", text="Our policy.")
+    staff.post(f"/admin/consent/policyversion/{draft.pk}/publish/", {"effective_at": "2099-01-01T00:00:00+16:20"})
+    draft.refresh_from_db()
+    assert draft.is_published and draft.effective_at.isoformat() == "2098-12-31T07:40:00+00:00"
+
+
+def test_policy_published_with_a_far_future_date_takes_it(staff, site):
+    draft = PolicyVersion.objects.create(site=site, kind="privacy", text="Our policy.")
+    response = staff.post(f"/admin/consent/policyversion/{draft.pk}/publish/", {"effective_at": "9999-12-31 23:59"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published and draft.effective_at.year == 9999
+    assert staff.get(f"/admin/consent/policyversion/{draft.pk}/change/").status_code == 200
+    publish_banner(site, TEXTS)
+    assert staff.get("/api/v1/sites/acme/config").json()["policy"]["effective_at"].startswith("9999-12-31")
+
+
+def test_audit_times_with_any_offset_are_read_as_utc(client):
+    """PostgreSQL refuses offsets beyond 15:59 that ISO 8601 parsers accept: found by schemathesis."""
+    for value in ("1693-07-15T23:07:19%2B16:20", "2026-01-01T00:00:00-23:59", "0001-01-01T00:00:00%2B01:00"):
+        assert_clean(client.get(f"/api/v1/audit?since={value}"))
+        assert_clean(client.get(f"/api/v1/audit?until={value}&format=csv"))
+    assert client.get("/api/v1/audit?since=2026-01-01T00:00:00%2B16:20").status_code == 200
+    assert client.get("/api/v1/audit?since=0001-01-01T00:00:00%2B01:00").json()["error"]["fields"] == {
+        "since": ["The date-time is out of range."]
+    }

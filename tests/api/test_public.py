@@ -82,7 +82,8 @@ def test_config_etag_changes_when_a_new_banner_is_published(client, banner, site
     assert response.status_code == 200 and response.json()["texts"]["title"] == "New title"
 
 
-@pytest.mark.parametrize("key", ["nope", "x" * 300, "bad%20key", "%00"])
+# A NUL in the key is a 400 before any look-up (test_api_fuzz.py, control characters).
+@pytest.mark.parametrize("key", ["nope", "x" * 300, "bad%20key", "%ff"])
 def test_unknown_site_is_a_404_envelope(client, db, key):
     for response in (
         client.get(f"/api/v1/sites/{key}/config"),
