@@ -159,42 +159,57 @@ def machine_ticks():
     return sum(values[:8]) - idle, sum(values[:8])
 
 
-class WaitSampler(threading.Thread):
-    """Every 50 ms, what each backend of one database is doing (state / wait event)."""
+class BackendSampler(threading.Thread):
+    """Every 50 ms, what each backend of one database is doing (state / wait event) and its CPU.
+
+    Backends come and go during a run (Django closes a connection after CONN_MAX_AGE), so
+    each one's CPU is followed by pid: from its figure at the start (zero if it is new) to
+    the last one seen.
+    """
+
+    QUERY = (
+        "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+        "WHERE datname = %s AND pid <> pg_backend_pid()"
+    )
 
     def __init__(self, admin, db):
         super().__init__(daemon=True)
         self.admin, self.db, self.stop_flag = admin, db, threading.Event()
         self.counts = collections.Counter()
+        self.conn = psycopg.connect(self.admin, autocommit=True)
+        self.first = {pid: cpu_ticks([pid]) for pid, *_ in self.poll()}
+        self.last = dict(self.first)
+
+    def poll(self):
+        rows = self.conn.execute(self.QUERY, [self.db]).fetchall()
+        for pid, *_ in rows:
+            if (ticks := cpu_ticks([pid])) or pid not in self.last:
+                self.last[pid] = ticks
+        return rows
 
     def run(self):
-        with psycopg.connect(self.admin, autocommit=True) as conn:
-            while not self.stop_flag.wait(0.05):
-                rows = conn.execute(
-                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [self.db],
-                ).fetchall()
-                for state, kind, event in rows:
-                    label = state or "?"
-                    if kind:
-                        label += f":{kind}/{event}"
-                    self.counts[label] += 1
+        while not self.stop_flag.wait(0.05):
+            for _, state, kind, event in self.poll():
+                label = state or "?"
+                if kind:
+                    label += f":{kind}/{event}"
+                self.counts[label] += 1
 
-
-def backend_pids(admin, db):
-    with psycopg.connect(admin, autocommit=True) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db])
-        return [row[0] for row in rows]
+    def finish(self):
+        """Stop sampling; the backends' CPU ticks used since the start."""
+        self.stop_flag.set()
+        self.join()
+        self.poll()
+        self.conn.close()
+        return sum(ticks - self.first.get(pid, 0) for pid, ticks in self.last.items())
 
 
 def wrk(server, script, args, extra_env=None):
     """Run wrk against a server; its BENCH line, CPU accounting and the backends' waits."""
     env = {**os.environ, **(extra_env or {})}
-    db_before_pids = backend_pids(args.admin, server.db)
-    app_before, db_before = cpu_ticks(server.pids()), cpu_ticks(db_before_pids)
+    sampler = BackendSampler(args.admin, server.db)
+    app_before = cpu_ticks(server.pids())
     busy_before, total_before = machine_ticks()
-    sampler = WaitSampler(args.admin, server.db)
     sampler.start()
     proc = subprocess.Popen(
         ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s",
@@ -203,10 +218,8 @@ def wrk(server, script, args, extra_env=None):
     )  # fmt: skip
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    sampler.stop_flag.set()
-    sampler.join()
     app_after = cpu_ticks(server.pids())
-    db_after = cpu_ticks(backend_pids(args.admin, server.db))  # new backends count from zero
+    db_ticks = sampler.finish()
     busy_after, total_after = machine_ticks()
     line = next((x for x in out.splitlines() if x.startswith("BENCH")), None)
     if status != 0 or line is None:
@@ -222,7 +235,7 @@ def wrk(server, script, args, extra_env=None):
         "p99": float(result["p99_ms"]),
         "bad": int(result["non201"]) + int(result["errors"]),
         "app_ms": (app_after - app_before) * 1000 / TCK / n,
-        "db_ms": (db_after - db_before) * 1000 / TCK / n,
+        "db_ms": db_ticks * 1000 / TCK / n,
         "wrk_ms": (usage.ru_utime + usage.ru_stime) * 1000 / n,
         "busy_ms": busy * 1000 / n,
         "machine_busy": (busy_after - busy_before) / (total_after - total_before),
@@ -279,7 +292,7 @@ def profile(server, script, seconds, args, out_dir, label, extra_env=None):
     out = out_dir / f"profile-{label}.txt"
     spy = subprocess.Popen(
         [str(PEER_VENV / "bin" / "py-spy"), "record", "--pid", str(server.proc.pid),
-         "--subprocesses", "--function", "--format", "raw", "--rate", "250", "--nonblocking",
+         "--subprocesses", "--function", "--gil", "--format", "raw", "--rate", "250", "--nonblocking",
          "--duration", str(seconds), "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -305,6 +318,13 @@ def main():
     parser.add_argument("--port", type=int, default=8102, help="ours; the peer's is port + 1")
     parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy per workload")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE",
+        help="also run ours under another settings module from bench/peer/ (own database)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed; run: apt-get install wrk")
@@ -314,29 +334,38 @@ def main():
           [("PGHOST", "127.0.0.1"), ("PGPORT", "5432"), ("PGUSER", "postgres")]}  # fmt: skip
     base = f"postgres://{pg['PGUSER']}@{pg['PGHOST']}:{pg['PGPORT']}"
     args.admin = f"{base}/postgres"
-    ours_db, peer_db = f"peer_bench_ours_{os.getpid()}", f"peer_bench_dcc_{os.getpid()}"
+    peer_db = f"peer_bench_dcc_{os.getpid()}"
     common = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     common.update(SECRET_KEY=f"bench-only-{uuid.uuid4().hex}", DEBUG="0")
-    ours_env = {**common, "DATABASE_URL": f"{base}/{ours_db}", "ALLOWED_HOSTS": "127.0.0.1",
-                "TASK_BACKEND": "immediate", "LOG_LEVEL": "WARNING",
-                "THROTTLE_PUBLIC": "100000000/min"}  # fmt: skip
+    ours_env = {**common, "ALLOWED_HOSTS": "127.0.0.1", "TASK_BACKEND": "immediate",
+                "LOG_LEVEL": "WARNING", "THROTTLE_PUBLIC": "100000000/min"}  # fmt: skip
     peer_env = {**common, "DATABASE_URL": f"{base}/{peer_db}", "PYTHONPATH": str(PEER_DIR),
                 "DJANGO_SETTINGS_MODULE": "peersite.settings"}  # fmt: skip
-    ours = Server("ours", ours_db, args.port, ours_env,
-                  [str(OUR_PYTHON.parent / "gunicorn"), "config.wsgi:application"], ROOT,
-                  "/healthz")  # fmt: skip
+    ours_servers = []
+    for n, spec in enumerate(["ours=config.settings", *args.variant]):
+        name, _, module = spec.partition("=")
+        db = f"peer_bench_{name.replace('-', '_')}_{os.getpid()}"
+        env = {**ours_env, "DATABASE_URL": f"{base}/{db}", "DJANGO_SETTINGS_MODULE": module,
+               "PYTHONPATH": str(PEER_DIR)}  # fmt: skip
+        port = args.port if n == 0 else args.port + 1 + n
+        ours_servers.append(Server(name, db, port, env,
+                            [str(OUR_PYTHON.parent / "gunicorn"), "config.wsgi:application"],
+                            ROOT, "/healthz"))  # fmt: skip
     peer = Server("peer", peer_db, args.port + 1, peer_env,
                   [str(PEER_VENV / "bin" / "gunicorn"), "peersite.wsgi:application"], PEER_DIR,
                   "/cookies/status/")  # fmt: skip
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     results, answered = [], collections.Counter()
+    servers = [*ours_servers, peer]
     with psycopg.connect(args.admin, autocommit=True) as admin:
-        for db in (ours_db, peer_db):
-            admin.execute(f"CREATE DATABASE {db}")
+        for server in servers:
+            admin.execute(f"CREATE DATABASE {server.db}")
     try:
-        run([str(OUR_PYTHON), "manage.py", "migrate", "--no-input", "-v", "0"], ours_env)
-        run([str(OUR_PYTHON), "manage.py", "shell", "-v", "0", "-c", OUR_SEED], ours_env)
+        for ours in ours_servers:
+            manage = [str(OUR_PYTHON), "manage.py"]
+            run([*manage, "migrate", "--no-input", "-v", "0"], ours.env)
+            run([*manage, "shell", "-v", "0", "-c", OUR_SEED], ours.env)
         admin_cmd = [str(PEER_VENV / "bin" / "django-admin")]
         run([*admin_cmd, "migrate", "--no-input", "-v", "0"], peer_env, PEER_DIR)
         run([*admin_cmd, "shell", "-v", "0", "-c", PEER_SEED], peer_env, PEER_DIR)
@@ -344,25 +373,25 @@ def main():
         returning = {"BENCH_VISITORS": str(args.visitors)}
         primed = False
         worker_counts = [int(w) for w in args.workers.split(",")]
+        workloads = [(f"{s.name}, first decisions", s, ours_script, None) for s in ours_servers]
+        workloads.append(("django-cookie-consent accept", peer, peer_script, None))
+        workloads += [(f"{s.name}, returning visitors", s, ours_script, returning)
+                      for s in ours_servers]  # fmt: skip
         for workers in worker_counts:
-            ours.start(workers, args.threads)
-            peer.start(workers, args.threads)
             saved, args.duration = args.duration, 3
-            for server, script in ((ours, ours_script), (peer, peer_script)):
+            for server in servers:
+                server.start(workers, args.threads)
+                script = peer_script if server is peer else ours_script
                 answered[server.name] += wrk(server, script, args)["requests"]
+                if server is not peer and not primed:
+                    prime_visitors(server.port, args.visitors)
+                    answered[server.name] += args.visitors
             args.duration = saved
-            if not primed:
-                prime_visitors(ours.port, args.visitors)
-                answered["ours"] += args.visitors
-                primed = True
+            primed = True
             print(f"== {workers} workers x {args.threads} threads, {os.cpu_count()} CPUs, "
                   f"wrk -t2 -c{args.connections} -d{args.duration}s")  # fmt: skip
             for round_ in range(1, args.rounds + 1):
-                for label, server, script, extra in (
-                    ("ours, first decisions", ours, ours_script, None),
-                    ("django-cookie-consent accept", peer, peer_script, None),
-                    ("ours, returning visitors", ours, ours_script, returning),
-                ):
+                for label, server, script, extra in workloads:
                     row = wrk(server, script, args, extra)
                     answered[server.name] += row["requests"]
                     row.update(workload=label, workers=workers, round=round_)
@@ -376,37 +405,41 @@ def main():
                     if row["bad"]:
                         raise SystemExit(f"{row['bad']} bad answers: the figures do not count")
             if args.profile and workers == worker_counts[-1]:
-                profile(ours, ours_script, args.profile, args, out_dir, "first")
-                profile(ours, ours_script, args.profile, args, out_dir, "returning", returning)
+                for ours in ours_servers:
+                    label = ours.name
+                    profile(ours, ours_script, args.profile, args, out_dir, f"{label}-first")
+                    profile(ours, ours_script, args.profile, args, out_dir,
+                            f"{label}-returning", returning)  # fmt: skip
                 profile(peer, peer_script, args.profile, args, out_dir, "peer")
-            ours.stop()
-            peer.stop()
-        verify(ours_env, peer_env, answered, args)
+            for server in servers:
+                server.stop()
+        for ours in ours_servers:
+            verify(ours, peer, answered)
         report(results, out_dir)
     finally:
-        ours.stop()
-        peer.stop()
+        for server in servers:
+            server.stop()
         with psycopg.connect(args.admin, autocommit=True) as admin:
-            for db in (ours_db, peer_db):
-                admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+            for server in servers:
+                admin.execute(f"DROP DATABASE IF EXISTS {server.db} WITH (FORCE)")
 
 
-def verify(ours_env, peer_env, answered, args):
+def verify(ours, peer, answered):
     """Our ledger verifies and holds every answered decision; the peer logged every accept."""
-    run([str(OUR_PYTHON), "manage.py", "verify_ledger"], ours_env)
-    with psycopg.connect(ours_env["DATABASE_URL"]) as conn:
+    run([str(OUR_PYTHON), "manage.py", "verify_ledger"], ours.env)
+    with psycopg.connect(ours.env["DATABASE_URL"]) as conn:
         receipts, events, states = conn.execute(
             "SELECT (SELECT count(*) FROM consent_decisionreceipt),"
             " (SELECT count(*) FROM consent_consentevent),"
             " (SELECT count(*) FROM consent_consentstate)"
         ).fetchone()
-    with psycopg.connect(peer_env["DATABASE_URL"]) as conn:
+    with psycopg.connect(peer.env["DATABASE_URL"]) as conn:
         (log_items,) = conn.execute("SELECT count(*) FROM cookie_consent_logitem").fetchone()
-    print(f"== ledger: ok; decisions answered {answered['ours']}, receipts {receipts}, "
+    print(f"== {ours.name} ledger: ok; decisions answered {answered[ours.name]}, receipts {receipts}, "
           f"events {events}, states {states}; peer accepts answered {answered['peer']}, "
           f"log items {log_items}")  # fmt: skip
     # The py-spy runs are counted by wrk too, so every answered request must be stored.
-    if receipts < answered["ours"] or events != 4 * receipts:
+    if receipts < answered[ours.name] or events != 4 * receipts:
         raise SystemExit("our ledger does not hold every answered decision")
     if log_items < 4 * answered["peer"]:
         raise SystemExit("the peer did not log every accept")
