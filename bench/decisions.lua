@@ -1,6 +1,6 @@
 -- wrk script: every request records a new decision (new id) with 4 purposes, by a new visitor,
 -- or, with BENCH_VISITORS=N, by one of N returning visitors (their later decisions go on the
--- same subject's chain). Counts answers other than 201 per thread and reports them at the end.
+-- same subject's chain; BENCH_VISITOR_PREFIX names them, default "pool-"). Counts answers other than 201 per thread and reports them at the end.
 
 local threads = {}
 
@@ -29,9 +29,10 @@ local template = '{"id":"%s","visitor_id":"v-%s","decisions":{"analytics":"grant
   .. '"policy_version":1,"language":"en"}'
 
 local pool = tonumber(os.getenv("BENCH_VISITORS") or "")
+local prefix = os.getenv("BENCH_VISITOR_PREFIX") or "pool-"
 
 function request()
-  local visitor = pool and string.format("pool-%d", math.random(1, pool)) or uuid4()
+  local visitor = pool and string.format("%s%d", prefix, math.random(1, pool)) or uuid4()
   return wrk.format("POST", path, headers, string.format(template, uuid4(), visitor))
 end
 

@@ -28,6 +28,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -128,6 +129,19 @@ class Server:
         log.seek(0)
         raise SystemExit(f"{self.name}: gunicorn did not start:\n{log.read()}")
 
+    def reload(self):
+        """New workers (SIGHUP): nothing a worker remembered from earlier requests is left."""
+        old = set(self.workers())
+        count = len(old)
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = set(self.workers())
+            if len(now) == count and not now & old:
+                return
+            time.sleep(0.1)
+        raise SystemExit(f"{self.name}: gunicorn did not reload its workers")
+
     def workers(self):
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         return [int(pid) for pid in path.read_text().split()] if path.exists() else []
@@ -175,10 +189,10 @@ class BackendSampler(threading.Thread):
     def __init__(self, admin, db):
         super().__init__(daemon=True)
         self.admin, self.db, self.stop_flag = admin, db, threading.Event()
-        self.counts = collections.Counter()
+        self.counts, self.last = collections.Counter(), {}
         self.conn = psycopg.connect(self.admin, autocommit=True)
-        self.first = {pid: cpu_ticks([pid]) for pid, *_ in self.poll()}
-        self.last = dict(self.first)
+        self.poll()
+        self.first = dict(self.last)
 
     def poll(self):
         rows = self.conn.execute(self.QUERY, [self.db]).fetchall()
@@ -244,9 +258,9 @@ def wrk(server, script, args, extra_env=None):
     }
 
 
-def prime_visitors(port, pool):
+def prime_visitors(port, pool, prefix):
     """One decision for each of the pool's visitors, so the returning runs meet known ones."""
-    ids = [f"pool-{i}" for i in range(1, pool + 1)]
+    ids = [f"{prefix}{i}" for i in range(1, pool + 1)]
 
     def worker(chunk):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -315,6 +329,12 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2, help="alternations per worker count")
     parser.add_argument("--visitors", type=int, default=2000, help="returning visitors' pool")
+    parser.add_argument(
+        "--cold-visitors",
+        type=int,
+        default=10000,
+        help="pool for returning visitors the worker has not seen (workers reloaded first)",
+    )
     parser.add_argument("--port", type=int, default=8102, help="ours; the peer's is port + 1")
     parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy per workload")
     parser.add_argument("--top", type=int, default=25)
@@ -371,11 +391,13 @@ def main():
         run([*admin_cmd, "shell", "-v", "0", "-c", PEER_SEED], peer_env, PEER_DIR)
         ours_script, peer_script = ROOT / "bench" / "decisions.lua", PEER_DIR / "accept.lua"
         returning = {"BENCH_VISITORS": str(args.visitors)}
+        cold = {"BENCH_VISITORS": str(args.cold_visitors), "BENCH_VISITOR_PREFIX": "cold-"}
         primed = False
         worker_counts = [int(w) for w in args.workers.split(",")]
         workloads = [(f"{s.name}, first decisions", s, ours_script, None) for s in ours_servers]
         workloads.append(("django-cookie-consent accept", peer, peer_script, None))
-        workloads += [(f"{s.name}, returning visitors", s, ours_script, returning)
+        workloads.append(("ours, returning visitors", ours_servers[0], ours_script, returning))
+        workloads += [(f"{s.name}, returning, unseen by the worker", s, ours_script, cold)
                       for s in ours_servers]  # fmt: skip
         for workers in worker_counts:
             saved, args.duration = args.duration, 3
@@ -384,14 +406,20 @@ def main():
                 script = peer_script if server is peer else ours_script
                 answered[server.name] += wrk(server, script, args)["requests"]
                 if server is not peer and not primed:
-                    prime_visitors(server.port, args.visitors)
-                    answered[server.name] += args.visitors
+                    prime_visitors(server.port, args.visitors, "pool-")
+                    prime_visitors(server.port, args.cold_visitors, "cold-")
+                    answered[server.name] += args.visitors + args.cold_visitors
             args.duration = saved
             primed = True
             print(f"== {workers} workers x {args.threads} threads, {os.cpu_count()} CPUs, "
                   f"wrk -t2 -c{args.connections} -d{args.duration}s")  # fmt: skip
             for round_ in range(1, args.rounds + 1):
                 for label, server, script, extra in workloads:
+                    if extra is cold:
+                        server.reload()
+                        saved, args.duration = args.duration, 2
+                        answered[server.name] += wrk(server, script, args)["requests"]
+                        args.duration = saved
                     row = wrk(server, script, args, extra)
                     answered[server.name] += row["requests"]
                     row.update(workload=label, workers=workers, round=round_)
@@ -410,6 +438,9 @@ def main():
                     profile(ours, ours_script, args.profile, args, out_dir, f"{label}-first")
                     profile(ours, ours_script, args.profile, args, out_dir,
                             f"{label}-returning", returning)  # fmt: skip
+                    ours.reload()
+                    profile(ours, ours_script, args.profile, args, out_dir,
+                            f"{label}-returning-unseen", cold)  # fmt: skip
                 profile(peer, peer_script, args.profile, args, out_dir, "peer")
             for server in servers:
                 server.stop()
