@@ -226,7 +226,7 @@ def wrk(server, script, args, extra_env=None):
     busy_before, total_before = machine_ticks()
     sampler.start()
     proc = subprocess.Popen(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s",
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s", "--latency", "-s",
          str(script), f"http://127.0.0.1:{server.port}"],
         env=env, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -247,7 +247,9 @@ def wrk(server, script, args, extra_env=None):
         "rps": float(result["rps"]),
         "p50": float(result["p50_ms"]),
         "p99": float(result["p99_ms"]),
-        "bad": int(result["non201"]) + int(result["errors"]),
+        # A request still unanswered after wrk's --timeout is not a wrong answer; it is reported.
+        "bad": int(result["non201"]) + int(result["errors"]) - int(result["timeouts"]),
+        "timeouts": int(result["timeouts"]),
         "app_ms": (app_after - app_before) * 1000 / TCK / n,
         "db_ms": db_ticks * 1000 / TCK / n,
         "wrk_ms": (usage.ru_utime + usage.ru_stime) * 1000 / n,
@@ -281,9 +283,23 @@ def prime_visitors(port, pool, prefix):
         thread.join()
 
 
+# Layers of a request, innermost first: a sample counts for the innermost one on its stack.
+LAYERS = [
+    ("database driver: building, sending, reading a statement", "CursorWrapper.execute "),
+    ("database connection: cursor, checks", "BaseDatabaseWrapper.cursor "),
+    ("database connection: checks after the response", "close_old_connections "),
+    ("ledger services (chain, hashes, receipt)", "record_decision "),
+    ("view: body, validation, answer", ".post ("),
+    ("DRF: request, auth, throttle, negotiation, render", "APIView.dispatch "),
+    ("Django handler and middleware", "WSGIHandler.__call__ "),
+]
+
+
 def summarise_stacks(path, top):
-    """Own and cumulative share of samples per function from py-spy's collapsed stacks."""
+    """Own and cumulative share of samples per function from py-spy's collapsed stacks, and
+    the share of each layer of the request (the rest: gunicorn, HTTP and its threads)."""
     own, cumulative, total = collections.Counter(), collections.Counter(), 0
+    layers = collections.Counter()
     for line in Path(path).read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
@@ -294,7 +310,15 @@ def summarise_stacks(path, top):
         own[frames[-1]] += count
         for frame in set(frames):
             cumulative[frame] += count
-    lines = [f"samples: {total}", "own time:"]
+        layer = "gunicorn: HTTP parsing, writing, threads"
+        for frame in reversed(frames):
+            layer = next((name for name, mark in LAYERS if mark in frame), None) or layer
+            if layer != "gunicorn: HTTP parsing, writing, threads":
+                break
+        layers[layer] += count
+    lines = [f"samples: {total}", "layers (innermost on the stack):"]
+    lines += [f"  {100 * c / total:5.1f}%  {name}" for name, c in layers.most_common()]
+    lines.append("own time:")
     lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in own.most_common(top)]
     lines.append("cumulative:")
     lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in cumulative.most_common(top * 2)]
@@ -346,6 +370,7 @@ def main():
         help="also run ours under another settings module from bench/peer/ (own database)",
     )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed; run: apt-get install wrk")
     ensure_peer_venv()
@@ -425,7 +450,7 @@ def main():
                     row.update(workload=label, workers=workers, round=round_)
                     results.append(row)
                     print(f"  {label:30} {row['rps']:7.0f}/s  p50 {row['p50']:6.2f}  "
-                          f"p99 {row['p99']:6.2f} ms  bad {row['bad']}  CPU/decision app "
+                          f"p99 {row['p99']:6.2f} ms  bad {row['bad']}  timeouts {row['timeouts']}  CPU/decision app "
                           f"{row['app_ms']:.2f} + db {row['db_ms']:.2f} ms (wrk "
                           f"{row['wrk_ms']:.2f}, machine {row['busy_ms']:.2f}; busy "
                           f"{100 * row['machine_busy']:.0f}%, load {row['load']:.1f})")  # fmt: skip
