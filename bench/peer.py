@@ -1,6 +1,6 @@
 """Decisions side by side with django-cookie-consent's accept, with CPU accounting per decision.
 
-Creates two throwaway PostgreSQL databases, one for this project (the site bench/decisions.sh
+Creates throwaway PostgreSQL databases, one for this project (the site bench/decisions.sh
 loads: 4 optional purposes, banner and policy version 1) and one for a minimal Django project
 around django-cookie-consent (bench/peer/, installed into bench/.peer-venv from
 bench/peer/requirements.txt: 4 cookie groups with one cookie each). For each worker count it
@@ -17,6 +17,10 @@ verifies our ledger and counts the peer's rows, and prints the table bench/READM
     .venv/bin/python bench/peer.py                      # workers 1,2,4; 15 s runs; 2 rounds
     .venv/bin/python bench/peer.py --workers 4 --rounds 1 --profile 20
 
+`--variant NAME=MODULE` runs ours a second time under another settings module from bench/peer/
+(own database and port), alternated with the rest: `--variant ssb=server_side_binding`.
+Returning visitors are measured twice: from the pool, and from a second pool of visitors the
+workers have not seen (gunicorn reloads its workers before each such run).
 `--profile S` adds, for the largest worker count, S seconds of py-spy sampling of every gunicorn
 worker under each workload and prints the costliest functions (own and cumulative time).
 Any answer other than 201 (ours) or 200 (the peer's) fails the run.
@@ -138,8 +142,19 @@ class Server:
         while time.monotonic() < deadline:
             now = set(self.workers())
             if len(now) == count and not now & old:
-                return
+                break
             time.sleep(0.1)
+        else:
+            raise SystemExit(f"{self.name}: gunicorn did not reload its workers")
+        while time.monotonic() < deadline:  # the new workers answer
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", self.health)
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
         raise SystemExit(f"{self.name}: gunicorn did not reload its workers")
 
     def workers(self):
@@ -239,7 +254,7 @@ def wrk(server, script, args, extra_env=None):
     if status != 0 or line is None:
         raise SystemExit(f"wrk failed:\n{out}")
     result = dict(part.split("=") for part in line.split()[1:])
-    n = int(result["requests"])
+    n = max(int(result["requests"]), 1)
     busy = (busy_after - busy_before) / TCK
     samples = sum(sampler.counts.values()) or 1
     return {
@@ -442,7 +457,7 @@ def main():
                 for label, server, script, extra in workloads:
                     if extra is cold:
                         server.reload()
-                        saved, args.duration = args.duration, 2
+                        saved, args.duration = args.duration, 3
                         answered[server.name] += wrk(server, script, args)["requests"]
                         args.duration = saved
                     row = wrk(server, script, args, extra)
