@@ -1,4 +1,4 @@
-"""A minimal Django project around django-cookie-consent, the peer in bench/peer.py.
+"""A minimal Django project around django-cookie-consent, the peer in bench/peer/run.py.
 
 It keeps the project's Django middleware stack (less the project's own pieces), the same
 database connection reuse and an in-process cache, so the two servers differ in the

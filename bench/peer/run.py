@@ -14,8 +14,8 @@ PostgreSQL backends serving that database, of wrk, and of the whole machine, and
 requests answered; it also samples what the backends wait on (pg_stat_activity). At the end it
 verifies our ledger and counts the peer's rows, and prints the table bench/README.md quotes.
 
-    .venv/bin/python bench/peer.py                      # workers 1,2,4; 15 s runs; 2 rounds
-    .venv/bin/python bench/peer.py --workers 4 --rounds 1 --profile 20
+    .venv/bin/python bench/peer/run.py                      # workers 1,2,4; 15 s runs; 2 rounds
+    .venv/bin/python bench/peer/run.py --workers 4 --rounds 1 --profile 20
 
 `--variant NAME=MODULE` runs ours a second time under another settings module from bench/peer/
 (own database and port), alternated with the rest: `--variant ssb=server_side_binding`.
@@ -32,22 +32,22 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
 import psycopg
+from accounting import TCK, BackendSampler, cpu_ticks, machine_ticks
+from servers import Server
+from stacks import summarise_stacks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PEER_DIR = ROOT / "bench" / "peer"
 PEER_VENV = ROOT / "bench" / ".peer-venv"
 OUR_PYTHON = Path(os.environ.get("PYTHON", ROOT / ".venv" / "bin" / "python"))
-TCK = os.sysconf("SC_CLK_TCK")
 PURPOSES = ["analytics", "advertising", "marketing_email", "personalisation"]
 
 # The same site bench/decisions.sh loads.
@@ -103,134 +103,6 @@ def ensure_peer_venv():
     pip = [str(PEER_VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check"]
     run([*pip, "-r", str(PEER_DIR / "requirements.txt")], os.environ)
     marker.write_text(wanted)
-
-
-class Server:
-    """One gunicorn, its environment and database."""
-
-    def __init__(self, name, db, port, env, argv, cwd, health):
-        self.name, self.db, self.port, self.env = name, db, port, env
-        self.argv, self.cwd, self.health, self.proc = argv, cwd, health, None
-
-    def start(self, workers, threads):
-        log = self.log = tempfile.TemporaryFile("w+")
-        self.proc = subprocess.Popen(
-            [*self.argv, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-             "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30",
-             "--backlog", "512", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm"],
-            env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", self.health)
-                if conn.getresponse().status == 200 and len(self.workers()) == workers:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        log.seek(0)
-        raise SystemExit(f"{self.name}: gunicorn did not start:\n{log.read()}")
-
-    def reload(self):
-        """New workers (SIGHUP): nothing a worker remembered from earlier requests is left."""
-        old = set(self.workers())
-        count = len(old)
-        self.proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            now = set(self.workers())
-            if len(now) == count and not now & old:
-                break
-            time.sleep(0.1)
-        else:
-            raise SystemExit(f"{self.name}: gunicorn did not reload its workers")
-        while time.monotonic() < deadline:  # the new workers answer
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", self.health)
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"{self.name}: gunicorn did not reload its workers")
-
-    def workers(self):
-        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
-
-    def pids(self):
-        return [self.proc.pid, *self.workers()]
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-        self.proc = None
-
-
-def cpu_ticks(pids):
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total
-
-
-def machine_ticks():
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values[:8]) - idle, sum(values[:8])
-
-
-class BackendSampler(threading.Thread):
-    """Every 50 ms, what each backend of one database is doing (state / wait event) and its CPU.
-
-    Backends come and go during a run (Django closes a connection after CONN_MAX_AGE), so
-    each one's CPU is followed by pid: from its figure at the start (zero if it is new) to
-    the last one seen.
-    """
-
-    QUERY = (
-        "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
-        "WHERE datname = %s AND pid <> pg_backend_pid()"
-    )
-
-    def __init__(self, admin, db):
-        super().__init__(daemon=True)
-        self.admin, self.db, self.stop_flag = admin, db, threading.Event()
-        self.counts, self.last = collections.Counter(), {}
-        self.conn = psycopg.connect(self.admin, autocommit=True)
-        self.poll()
-        self.first = dict(self.last)
-
-    def poll(self):
-        rows = self.conn.execute(self.QUERY, [self.db]).fetchall()
-        for pid, *_ in rows:
-            if (ticks := cpu_ticks([pid])) or pid not in self.last:
-                self.last[pid] = ticks
-        return rows
-
-    def run(self):
-        while not self.stop_flag.wait(0.05):
-            for _, state, kind, event in self.poll():
-                label = state or "?"
-                if kind:
-                    label += f":{kind}/{event}"
-                self.counts[label] += 1
-
-    def finish(self):
-        """Stop sampling; the backends' CPU ticks used since the start."""
-        self.stop_flag.set()
-        self.join()
-        self.poll()
-        self.conn.close()
-        return sum(ticks - self.first.get(pid, 0) for pid, ticks in self.last.items())
 
 
 def wrk(server, script, args, extra_env=None):
@@ -296,48 +168,6 @@ def prime_visitors(port, pool, prefix):
         thread.start()
     for thread in threads:
         thread.join()
-
-
-# Layers of a request, innermost first: a sample counts for the innermost one on its stack.
-LAYERS = [
-    ("database driver: building, sending, reading a statement", "CursorWrapper.execute "),
-    ("database connection: cursor, checks", "BaseDatabaseWrapper.cursor "),
-    ("database connection: checks after the response", "close_old_connections "),
-    ("ledger services (chain, hashes, receipt)", "record_decision "),
-    ("view: body, validation, answer", ".post ("),
-    ("DRF: request, auth, throttle, negotiation, render", "APIView.dispatch "),
-    ("Django handler and middleware", "WSGIHandler.__call__ "),
-]
-
-
-def summarise_stacks(path, top):
-    """Own and cumulative share of samples per function from py-spy's collapsed stacks, and
-    the share of each layer of the request (the rest: gunicorn, HTTP and its threads)."""
-    own, cumulative, total = collections.Counter(), collections.Counter(), 0
-    layers = collections.Counter()
-    for line in Path(path).read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
-        if not frames:
-            continue
-        count = int(count)
-        total += count
-        own[frames[-1]] += count
-        for frame in set(frames):
-            cumulative[frame] += count
-        layer = "gunicorn: HTTP parsing, writing, threads"
-        for frame in reversed(frames):
-            layer = next((name for name, mark in LAYERS if mark in frame), None) or layer
-            if layer != "gunicorn: HTTP parsing, writing, threads":
-                break
-        layers[layer] += count
-    lines = [f"samples: {total}", "layers (innermost on the stack):"]
-    lines += [f"  {100 * c / total:5.1f}%  {name}" for name, c in layers.most_common()]
-    lines.append("own time:")
-    lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in own.most_common(top)]
-    lines.append("cumulative:")
-    lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in cumulative.most_common(top * 2)]
-    return "\n".join(lines)
 
 
 def profile(server, script, seconds, args, out_dir, label, extra_env=None):
