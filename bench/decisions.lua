@@ -1,6 +1,6 @@
 -- wrk script: every request records a new decision (new id) with 4 purposes, by a new visitor,
 -- or, with BENCH_VISITORS=N, by one of N returning visitors (their later decisions go on the
--- same subject's chain). Counts answers other than 201 per thread and reports them at the end.
+-- same subject's chain; BENCH_VISITOR_PREFIX names them, default "pool-"). Counts answers other than 201 per thread and reports them at the end.
 
 local threads = {}
 
@@ -29,9 +29,10 @@ local template = '{"id":"%s","visitor_id":"v-%s","decisions":{"analytics":"grant
   .. '"policy_version":1,"language":"en"}'
 
 local pool = tonumber(os.getenv("BENCH_VISITORS") or "")
+local prefix = os.getenv("BENCH_VISITOR_PREFIX") or "pool-"
 
 function request()
-  local visitor = pool and string.format("pool-%d", math.random(1, pool)) or uuid4()
+  local visitor = pool and string.format("%s%d", prefix, math.random(1, pool)) or uuid4()
   return wrk.format("POST", path, headers, string.format(template, uuid4(), visitor))
 end
 
@@ -46,9 +47,9 @@ function done(summary, latency, requests)
   for _, thread in ipairs(threads) do
     bad = bad + thread:get("unexpected")
   end
-  io.write(string.format("BENCH requests=%d non201=%d errors=%d seconds=%.2f rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f\n",
+  io.write(string.format("BENCH requests=%d non201=%d errors=%d seconds=%.2f rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f timeouts=%d\n",
     summary.requests, bad, summary.errors.connect + summary.errors.read + summary.errors.write
       + summary.errors.status + summary.errors.timeout,
     summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000))
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, summary.errors.timeout))
 end

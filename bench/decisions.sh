@@ -2,7 +2,7 @@
 # Decisions recorded per second through gunicorn on PostgreSQL, over loopback.
 #
 # Creates a throwaway database, migrates it, loads a site with 4 purposes, starts gunicorn on
-# 127.0.0.1:8101, runs wrk (8 connections, 2 threads, 20 s, a new decision id and visitor on
+# 127.0.0.1:$PORT (default 8101), runs wrk (8 connections, 2 threads, 20 s, a new decision id and visitor on
 # every request), prints decisions/s and p50/p99, checks the ledger, then stops gunicorn and
 # drops the database.
 #
@@ -13,6 +13,7 @@
 #   DURATION, CONNECTIONS wrk duration (default 20s) and connections (default 8)
 #   BENCH_VISITORS        draw visitors from a pool of this many (returning visitors) instead of
 #                         a new visitor per decision
+#   PORT                  port gunicorn listens on (default 8101)
 #   PYTHON                interpreter with the requirements installed (default .venv/bin/python)
 set -euo pipefail
 
@@ -25,7 +26,7 @@ WORKERS=${WORKERS:-4}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-8}
-PORT=8101
+PORT=${PORT:-8101}
 DB=consent_bench_$$
 LOG=$(mktemp -t consent-bench-gunicorn.XXXXXX)
 
