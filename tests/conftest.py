@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from consent import services
@@ -41,6 +42,12 @@ def ledger_guards(request):
 def forget_known_aliases():
     """Each test starts with no per-process hint of known visitors (see consent.services)."""
     services._known_aliases.clear()
+
+
+@pytest.fixture(autouse=True)
+def forget_published_state():
+    """Each test starts with an empty shared cache: built banners outlive a rolled-back database."""
+    cache.clear()
 
 
 @pytest.fixture
