@@ -18,7 +18,11 @@ from pathlib import Path
 BUDGET = 6 * 1024
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ("network", "mailer")
-PATHS = {"embed": "/c/{site}.js", "embed ?lang=fr": "/c/{site}.js?lang=fr", "details (dialog)": "/c/{site}/details.json"}
+PATHS = {
+    "embed": "/c/{site}.js",
+    "embed ?lang=fr": "/c/{site}.js?lang=fr",
+    "details (dialog)": "/c/{site}/details.json",
+}
 ENCODINGS = {"br": "br", "gzip": "gzip", "none": "identity"}
 
 

@@ -141,7 +141,8 @@ def details(request, site_key):
         return _public(response)
     language, vary = _language(request, entry)
     try:
-        hit = published.cached_body(site_key, entry, "details", language, lambda: _details_body(site_key, entry, language))
+        build = lambda: _details_body(site_key, entry, language)  # noqa: E731
+        hit = published.cached_body(site_key, entry, "details", language, build)
     except NotFound as error:
         return _public(JsonResponse({"error": {"code": error.code, "message": error.message}}, status=404))
     return _public(encoded_response(request, hit, "application/json", cache_control=EMBED_CACHE_CONTROL, vary=vary))

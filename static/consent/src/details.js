@@ -37,7 +37,7 @@ export function applyLanguage(details) {
 export function describe(details, key) {
   const vendors = (details.purposes.find((p) => p.key === key) || {}).vendors || [];
   const names = vendors.map((v) => (details.vendors[v] || {}).name || v);
-  const cookies = details.cookies.filter((c) => c.purpose === key).map((c) => c.name);
+  const cookies = details.cookies.filter((c) => c.purpose === key).map((c) => c.name).sort();
   const lines = [];
   if (names.length) lines.push(details.texts.vendors_label + ": " + names.join(", "));
   if (cookies.length) lines.push(details.texts.cookies_label + ": " + cookies.join(", "));

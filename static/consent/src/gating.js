@@ -37,11 +37,14 @@ export function createGate(doc, get) {
   const done = new WeakSet();
   let chain = Promise.resolve();
   function activate() {
-    chain = chain.then(() => {
-      const list = [...doc.querySelectorAll(SELECTOR)].filter((el) => !done.has(el) && allowed(el, get));
-      list.forEach((el) => done.add(el));
-      return list.reduce((p, el) => p.then(() => run(el, doc)), Promise.resolve());
-    });
+    chain = chain
+      .then(() => {
+        const list = [...doc.querySelectorAll(SELECTOR)].filter((el) => !done.has(el) && allowed(el, get));
+        list.forEach((el) => done.add(el));
+        return list.reduce((p, el) => p.then(() => run(el, doc)), Promise.resolve());
+      })
+      // Hosts (and tests) can tell when what a choice allows has run.
+      .then(() => doc.dispatchEvent(new doc.defaultView.Event("consent:activated")));
     return chain;
   }
   /** Elements added later (tag managers, single-page apps) are picked up too. */

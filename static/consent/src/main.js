@@ -66,11 +66,14 @@ function start(config, css) {
         ui.prefs();
       }
     });
-    if (!pending().length) return;
+    // consent:ready: started, and the banner shown if it had to be.
+    const started = () => doc.dispatchEvent(new Event("consent:ready"));
+    if (!pending().length) return started();
     // The page's language (<html lang>) wins over the one the embed was negotiated in.
     const wanted = matchLanguage(doc.documentElement.lang, config.languages);
-    if (!wanted || wanted === state.language) return ui.banner();
-    loadDetails(wanted).then(applyLanguage, () => 0).then(ui.banner);
+    const shown = () => (ui.banner(), started());
+    if (!wanted || wanted === state.language) return shown();
+    loadDetails(wanted).then(applyLanguage, () => 0).then(shown);
   });
   win.setTimeout(() => reportDrift(doc, win.location, post), 3e3);
 }
