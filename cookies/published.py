@@ -4,7 +4,8 @@ configured, local memory otherwise), precompressed, until something it depends o
 Per site one small entry holds whether the site exists and has a published banner, its
 languages, and a random generation token. Each built body (the embed script, the config, the
 details) is kept per (site, kind, language) with the generation it was built under, an ETag and
-its identity, gzip and brotli encodings. A warm request reads those two entries and runs no SQL.
+its identity, gzip and brotli encodings; each process also keeps the bodies it has read, so a
+warm request reads only the small site entry from the shared cache and runs no SQL.
 
 Saving or deleting a site, purpose, vendor, cookie declaration, policy or banner version drops
 the site's entry (at once and again after the transaction commits), so the next request gets a
@@ -29,6 +30,10 @@ from cookies.models import BannerVersion, CookieDeclaration
 from cookies.services import current_banner
 
 PREFIX = "published:v1:"
+# Bodies this process has already read from the shared cache, checked against the site's
+# generation on every use: a warm request then reads one small entry from the shared cache.
+MEMO_SIZE = 512
+_memo: dict = {}
 
 
 def _ttl():
@@ -128,11 +133,16 @@ def cached_body(site_key, entry, kind, language, build):
     """The encoded body of `kind` for (site, language): from the cache if built under the site's
     current generation, else `build()` (bytes) now, encoded once and stored."""
     key = _body_key(site_key, kind, language)
-    hit = cache.get(key)
+    hit = _memo.get(key)
     if hit is not None and hit["gen"] == entry["gen"]:
         return hit
-    hit = {"gen": entry["gen"], **encode(build())}
-    cache.set(key, hit, entry.get("ttl") or _ttl())
+    hit = cache.get(key)
+    if hit is None or hit["gen"] != entry["gen"]:
+        hit = {"gen": entry["gen"], **encode(build())}
+        cache.set(key, hit, entry.get("ttl") or _ttl())
+    if len(_memo) >= MEMO_SIZE:  # bounded: many sites and languages must not grow memory
+        _memo.clear()
+    _memo[key] = hit
     return hit
 
 

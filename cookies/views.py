@@ -80,7 +80,7 @@ def _language(request, entry):
     requested = request.GET.get("lang")
     if requested:
         return published.pick(entry, requested), ["Accept-Encoding"]
-    return published.negotiate(entry, request.headers.get("Accept-Language")), ["Accept-Encoding", "Accept-Language"]
+    return published.negotiate(entry, request.META.get("HTTP_ACCEPT_LANGUAGE")), ["Accept-Encoding", "Accept-Language"]
 
 
 @require_safe

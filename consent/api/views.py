@@ -205,6 +205,10 @@ SITE_KEY_PARAM = OpenApiParameter(
 
 
 class SiteConfigView(PublicView):
+    # The answer is always JSON bytes from the cache: skip DRF's renderer negotiation.
+    def perform_content_negotiation(self, request, force=False):
+        return renderers.JSONRenderer(), "application/json"
+
     @extend_schema(
         operation_id="site_config",
         tags=["banner"],

@@ -93,12 +93,8 @@ def test_embed_serves_runtime_with_one_language_and_cache_headers(client, publis
     ]
     assert config["consent_mode"]["analytics"] == ["analytics_storage"]
     purposes = {p["key"]: p for p in config["purposes"]}
-    assert purposes["essential"] == {
-        "key": "essential",
-        "name": "Essential",
-        "description": "",
-        "essential": True,
-    }
+    # Descriptions come with the details, when the preferences open.
+    assert purposes["essential"] == {"key": "essential", "name": "Essential", "essential": True}
     assert purposes["advertising"]["gpc_sensitive"] is True
     assert "min_policy_version" not in purposes["analytics"]  # 0 is left out
     assert config["css_url"] == "/static/consent/banner.css"
