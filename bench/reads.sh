@@ -4,14 +4,16 @@
 # Creates a throwaway PostgreSQL database, migrates it, loads the demo sites, starts gunicorn
 # on 127.0.0.1:8603 with bench/readsite (the project's settings plus GET /bench/constant and an
 # X-SQL-Queries header), warms each URL, prints the SQL each ran warm, then runs wrk on each
-# (Accept-Encoding: gzip, br, as browsers send) and prints requests/s. Stops gunicorn and drops
+# (Accept-Encoding: gzip, br, as browsers send) in interleaved rounds and prints the median
+# requests/s and its ratio to the constant view's. Stops gunicorn and drops
 # the database at the end.
 #
 # Environment (all optional):
 #   PGHOST/PGPORT/PGUSER  PostgreSQL (default 127.0.0.1:5432, postgres, trust auth)
 #   REDIS_URL             use Redis as the shared cache (default: each process's local memory)
 #   WORKERS, THREADS      gunicorn workers and threads per worker (default 2 and 2, gthread)
-#   DURATION, CONNECTIONS wrk duration (default 10s) and connections (default 8)
+#   DURATION, CONNECTIONS wrk duration per URL and round (default 5s) and connections (default 8)
+#   ROUNDS                rounds over all URLs, interleaved so that load from elsewhere hits all (5)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,7 +23,8 @@ GUNICORN=$(dirname "$PYTHON")/gunicorn
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-2}
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-8}
 PORT=8603
 DB=consent_reads_$$
@@ -71,7 +74,7 @@ declare -A PATHS=(
     [config]="/api/v1/sites/network/config?lang=en"
     [details]="/c/network/details.json?lang=en"
 )
-ORDER=(constant embed embed-304 config details constant)
+ORDER=(constant embed embed-304 config details)
 
 echo "SQL queries per warm request (each gunicorn process warmed):"
 for name in embed embed-304 config details constant; do
@@ -85,10 +88,22 @@ for name in embed embed-304 config details constant; do
     echo "  $name: $queries (status and bytes: $status)"
 done
 
-echo "wrk -t2 -c$CONNECTIONS -d$DURATION, gunicorn $WORKERS workers x $THREADS threads:"
+echo "wrk -t2 -c$CONNECTIONS -d$DURATION per URL, $ROUNDS interleaved rounds, gunicorn $WORKERS workers x $THREADS threads:"
+declare -A RESULTS=()
+for round in $(seq "$ROUNDS"); do
+    line="  round $round:"
+    for name in "${ORDER[@]}"; do
+        args=(-t2 "-c$CONNECTIONS" "-d$DURATION" -H "Accept-Encoding: gzip, br")
+        if [ -n "${HEADERS[$name]}" ]; then args+=(-H "${HEADERS[$name]}"); fi
+        rps=$(wrk "${args[@]}" "$URL${PATHS[$name]}" | awk '/Requests\/sec/{print $2}')
+        RESULTS[$name]="${RESULTS[$name]:-} $rps"
+        line="$line $name $rps"
+    done
+    echo "$line"
+done
+echo "median req/s (and ratio to the constant view's median):"
+base=$(echo ${RESULTS[constant]} | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 for name in "${ORDER[@]}"; do
-    args=(-t2 "-c$CONNECTIONS" "-d$DURATION" -H "Accept-Encoding: gzip, br")
-    if [ -n "${HEADERS[$name]}" ]; then args+=(-H "${HEADERS[$name]}"); fi
-    rps=$(wrk "${args[@]}" "$URL${PATHS[$name]}" | awk '/Requests\/sec/{print $2}')
-    echo "  $name: $rps req/s"
+    median=$(echo ${RESULTS[$name]} | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    echo "  $name: $median ($(awk -v m="$median" -v b="$base" 'BEGIN {printf "%.2f", m / b}')x)"
 done

@@ -12,6 +12,9 @@ import * as esbuild from "esbuild";
 const here = dirname(fileURLToPath(import.meta.url));
 const ENTRIES = [{ source: "src/main.js", output: "banner.js" }];
 const TARGET = ["es2020"];
+// Fields of the runtime's state object (src/state.js) that no configuration, DOM or public API
+// shares: their names are shortened in the bundle.
+const STATE_FIELDS = /^(stored|visitorId|byKey|optional|asked|cookieName|lifetimeMs|listeners|token|gpc)$/;
 
 const css = esbuild.transformSync(readFileSync(join(here, "banner.css"), "utf8"), {
   loader: "css",
@@ -29,6 +32,7 @@ for (const { source, output } of ENTRIES) {
     legalComments: "none",
     target: TARGET,
     define: { __CSS__: JSON.stringify(css) },
+    mangleProps: STATE_FIELDS,
     write: false,
   });
   const code = result.outputFiles[0].text;

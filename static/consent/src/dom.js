@@ -14,3 +14,15 @@ export function ready(f) {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", f);
   else f();
 }
+
+/** Run f as soon as document.body exists (an async script may run before it is parsed). */
+export function whenBody(doc, f) {
+  if (doc.body) return f();
+  const watch = new MutationObserver(() => {
+    if (doc.body) {
+      watch.disconnect();
+      f();
+    }
+  });
+  watch.observe(doc.documentElement, { childList: true });
+}

@@ -9,7 +9,7 @@ import { loadChunks } from "./chunks.js";
 import { consentModeState, installGtag } from "./consentmode.js";
 import { all, createDecide, gtagUpdate } from "./decide.js";
 import { applyLanguage, loadDetails, matchLanguage } from "./details.js";
-import { ready } from "./dom.js";
+import { ready, whenBody } from "./dom.js";
 import { reportDrift } from "./drift.js";
 import { createGate } from "./gating.js";
 import { gpcRefusals } from "./gpc.js";
@@ -57,17 +57,22 @@ function start(config, css) {
   queue.flush();
   loadChunks(doc, win);
 
+  doc.addEventListener("click", (e) => {
+    if (e.target.closest && e.target.closest("[data-consent-open]")) {
+      e.preventDefault();
+      ui.prefs();
+    }
+  });
+  // Gated elements are activated once the document is parsed (in document order); later ones
+  // are picked up as they are added.
   ready(() => {
     gate.activate();
     gate.observe(win.MutationObserver);
-    doc.addEventListener("click", (e) => {
-      if (e.target.closest && e.target.closest("[data-consent-open]")) {
-        e.preventDefault();
-        ui.prefs();
-      }
-    });
-    // consent:ready: started, and the banner shown if it had to be.
-    const started = () => doc.dispatchEvent(new Event("consent:ready"));
+  });
+  // The banner does not wait for the rest of the page: it shows as soon as there is a body.
+  // consent:ready: started, and the banner shown if it had to be.
+  const started = () => doc.dispatchEvent(new Event("consent:ready"));
+  whenBody(doc, () => {
     if (!pending().length) return started();
     // The page's language (<html lang>) wins over the one the embed was negotiated in.
     const wanted = matchLanguage(doc.documentElement.lang, config.languages);

@@ -1,5 +1,7 @@
 // The runtime's whole state in one object. start() fills it once from the configuration the
 // embed endpoint serves; the other modules read and update it here rather than in closures.
+// Fields named in build.mjs (STATE_FIELDS) are shortened in the bundle: a new field that the
+// configuration or a chunk also uses by name must not be listed there.
 
 /** @type {Record<string, any>} */
 export const state = {
@@ -19,7 +21,6 @@ export const state = {
   lifetimeMs: 0,
   token: null, // a subject token signed by the site's back end, from data-subject-token
   listeners: [], // window.consent.on("change", ...) callbacks
-  details: null, // promise of the vendor and cookie lists, loaded when the preferences open
 };
 
 // A stored choice is valid for the site's consent lifetime, never more than 13 months.
