@@ -8,8 +8,7 @@ that runtime, styles and configuration fit in one small response.
 from django.conf import settings
 from django.templatetags.static import static
 
-from consent.exceptions import NotFound
-from cookies.services import build_config, current_banner, pick_language
+from cookies.services import banner_config
 
 # Texts the runtime needs besides the required banner texts; a published version may override
 # any of them. Other languages fall back to English.
@@ -79,20 +78,13 @@ def _texts(config, keys=None):
     return texts if keys is None else {k: texts[k] for k in keys if k in texts}
 
 
-def _published_config(site, language, now=None):
-    banner = current_banner(site)
-    if banner is None:
-        raise NotFound("banner.not_published", f"Site {site.key!r} has no published banner yet.")
-    return build_config(site, banner.snapshot, banner.texts, pick_language(site, language), banner.version, now=now)
-
-
 def embed_config(site, language=None, *, now=None):
     """The configuration the embed script starts with: one language, runtime fields only.
 
     Flags that are false and floors that are 0 are left out (the runtime reads them as such);
     purpose descriptions come with the details, when the preferences dialog opens.
     """
-    config = _published_config(site, language, now)
+    config = banner_config(site, language, now=now)
     purposes = []
     for p in config["purposes"]:
         if not shown(p):
@@ -135,7 +127,7 @@ def details_payload(site, language=None, *, now=None):
     """What the preferences dialog loads when it opens: purpose descriptions, vendor and cookie
     lists, and every text in `language` (also used when the page's language differs from the
     embed's)."""
-    config = _published_config(site, language, now)
+    config = banner_config(site, language, now=now)
     return {
         "language": config["language"],
         "texts": _texts(config),
