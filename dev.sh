@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two commands of the README:
 #   ./dev.sh serve   venv, install, migrate the SQLite database, demo data, demo admin, serve on :8000
-#   ./dev.sh test    the whole test suite (set DATABASE_URL to run it on PostgreSQL)
+#   ./dev.sh test    the whole test suite (set DATABASE_URL to run it on PostgreSQL); without
+#                    arguments also the banner's build check, ESLint and unit tests (Node)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -30,9 +31,27 @@ ensure_browser() {
             echo "Browser tests need Chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2
         fi
     fi
-    if { [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ]; } && command -v npm >/dev/null; then
-        npm install --silent --no-audit --no-fund >/dev/null
+}
+
+ensure_node_modules() {
+    # Exactly what package-lock.json pins (npm ci), reinstalled only when the lockfile changes.
+    if ! command -v npm >/dev/null; then
+        echo "The banner's build check, lint and unit tests need Node.js 20+ and npm" >&2
+        exit 1
     fi
+    local stamp="node_modules/.ci-$(sha256sum package-lock.json | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+        npm ci --silent --no-audit --no-fund >/dev/null
+        touch "$stamp"
+    fi
+}
+
+banner_checks() {
+    # The committed static/consent/banner.js must be the build of static/consent/src (so that
+    # serving needs no Node), the sources must pass ESLint, and the unit tests must pass.
+    npm run --silent check
+    npm run --silent lint
+    npm test --silent >/dev/null || { npm test; exit 1; }
 }
 
 case "${1:-}" in
@@ -49,6 +68,11 @@ case "${1:-}" in
         shift
         ensure_venv requirements-dev.txt
         ensure_browser
+        ensure_node_modules
+        # The whole suite (no arguments, as CI runs it) includes the banner's JavaScript checks.
+        if [ "$#" -eq 0 ] || [ "${BANNER_CHECKS:-}" = 1 ]; then
+            banner_checks
+        fi
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
     *)

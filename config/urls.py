@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("", include("features.centre.urls")),
+    # The embed (/c/<site>.js) is the most requested URL: resolve it first.
     path("", include("cookies.urls")),
+    path("", include("features.centre.urls")),
 ]

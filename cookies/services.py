@@ -210,25 +210,3 @@ def build_config(site, snapshot, texts, language, banner_version, *, now=None):
         "texts": language_texts,
         "consent_mode": snapshot.get("consent_mode", {}),
     }
-
-
-def embed_payload(site, language=None, *, now=None):
-    """The configuration baked into the embed script: the site default language's config plus,
-    per language, the texts and purpose names (all languages, or only `language` when asked).
-
-    The runtime picks the visitor's language in the browser, so one cached response serves all.
-    """
-    banner = current_banner(site)
-    if banner is None:
-        raise NotFound("banner.not_published", f"Site {site.key!r} has no published banner yet.")
-    config = banner_config(site, site.default_language, banner=banner, now=now)
-    languages = [pick_language(site, language)] if language else (site.languages or [site.default_language])
-    i18n = {}
-    for lang in languages:
-        localised = build_config(site, banner.snapshot, banner.texts, lang, banner.version, now=now)
-        i18n[lang] = {
-            "texts": localised["texts"],
-            "purposes": {p["key"]: [p["name"], p["description"]] for p in localised["purposes"]},
-        }
-    config["i18n"] = i18n
-    return config

@@ -8,91 +8,144 @@ import re
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.templatetags.static import static
-from django.utils.http import parse_etags
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
 from consent.exceptions import NotFound
 from consent.models import Site
+from cookies import published
 from cookies.models import CookieDeclaration
-from cookies.services import current_banner, embed_payload
+from cookies.responses import encoded_response
+from cookies.services import current_banner
+from cookies.wire import details_payload, embed_config
 
-RUNTIME_DIR = settings.BASE_DIR / "static" / "consent"
-EMBED_CACHE_CONTROL = "public, max-age=300"
+RUNTIME = settings.BASE_DIR / "static" / "consent" / "banner.js"
+# Browsers and CDNs keep the embed five minutes, then may serve it for a day more while they
+# fetch the new one in the background.
+EMBED_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+NOT_FOUND_CACHE_CONTROL = "public, max-age=60"
 JS = "application/javascript; charset=utf-8"
-
-
-def compact_js(source):
-    """Drop whole-line `//` comments, indentation and blank lines (the runtime is written so that
-    this is safe: no multi-line strings, comments only on their own lines)."""
-    lines = (line.strip() for line in source.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
-
-
-def compact_css(source):
-    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
-    source = re.sub(r"\s+", " ", source)
-    return re.sub(r"\s*([{};,>])\s*", r"\1", source).strip()
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,3}$")
 
 
 def _read_runtime():
-    js = (RUNTIME_DIR / "banner.js").read_text(encoding="utf-8")
-    css = (RUNTIME_DIR / "banner.css").read_text(encoding="utf-8")
-    return compact_js(js).rstrip().rstrip(";"), compact_css(css)
+    """The built runtime (static/consent/banner.js, see docs/banner.md) and a digest of it."""
+    js = RUNTIME.read_text(encoding="utf-8").strip().rstrip(";")
+    return js, hashlib.sha256(js.encode()).hexdigest()[:12]
 
 
 _cached_runtime = functools.cache(_read_runtime)
 
 
 def runtime():
-    """(runtime JS expression, CSS) as served; re-read on every request only in DEBUG."""
+    """(built runtime JS, its digest); re-read on every request only in DEBUG."""
     return _read_runtime() if settings.DEBUG else _cached_runtime()
-
-
-def _static_url(path):
-    try:
-        return static(path)
-    except ValueError:  # hashed storage without collectstatic: the plain URL still serves in development
-        return settings.STATIC_URL + path
 
 
 def _js_literal(value):
     # JSON is valid JS; escaping "<" keeps "</script>" harmless if the body is ever inlined.
-    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _js_response(body, status=200, **headers):
-    response = HttpResponse(body, status=status, content_type=JS)
+def embed_body(config):
+    """The runtime wrapped so that CONFIG, its one free name, is the site's configuration."""
+    js, _ = runtime()
+    return f"(function(CONFIG){{{js}}})({_js_literal(config)});\n"
+
+
+def _public(response):
     response["Access-Control-Allow-Origin"] = "*"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
     return response
+
+
+def _js_error(message, status=404):
+    response = HttpResponse(f"/* consent: {message} */\n", status=status, content_type=JS)
+    response["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
+    return _public(response)
+
+
+def _site(site_key, entry):
+    """The site to build from; if it went away without a signal (raw SQL), forget it and 404."""
+    site = Site.objects.filter(pk=entry["id"]).first()
+    if site is None:
+        published.invalidate(site_key)
+        raise NotFound("site.not_found", f"No site with key {site_key!r}.")
+    return site
+
+
+def _language(request, entry):
+    """(language, vary): `?lang=` if given (the answer then varies on nothing else), else the
+    best of Accept-Language (and the answer varies on it)."""
+    requested = request.GET.get("lang")
+    if requested:
+        return published.pick(entry, requested), ["Accept-Encoding"]
+    return published.negotiate(entry, request.META.get("HTTP_ACCEPT_LANGUAGE")), ["Accept-Encoding", "Accept-Language"]
 
 
 @require_safe
 def embed(request, site_key):
-    """`GET /c/<site_key>.js`: the runtime with the site's published configuration, in one response."""
-    site = Site.objects.filter(key=site_key).first()
-    if site is None:
-        return _js_response(f"/* consent: unknown site {site_key!r} */\n", 404, Cache_Control="public, max-age=60")
-    language = request.GET.get("lang") or None
+    """`GET /c/<site_key>.js`: the runtime with the site's published configuration, in one
+    response, built once per (site, language, published state) and served precompressed."""
+    entry = published.site_entry(site_key)
+    if not entry["found"]:
+        return _js_error(f"unknown site {site_key!r}")
+    if not entry["published"]:
+        return _js_error(f"site {site_key!r} has no published banner yet")
+    requested = request.GET.get("lang")
+    if requested is not None and not LANGUAGE_TAG.match(requested):
+        return _js_error("lang must be a language tag such as fr or fr-CA", 400)
+    language, vary = _language(request, entry)
+    _, digest = runtime()
     try:
-        config = embed_payload(site, language)
-    except NotFound:
-        return _js_response(
-            f"/* consent: site {site_key!r} has no published banner yet */\n", 404, Cache_Control="public, max-age=60"
+        hit = published.cached_body(
+            site_key,
+            entry,
+            f"embed-{digest}",
+            language,
+            lambda: embed_body(embed_config(_site(site_key, entry), language)).encode(),
         )
-    config["css_url"] = request.build_absolute_uri(_static_url("consent/banner.css"))
-    js, css = runtime()
-    body = f"{js}({_js_literal(config)},{_js_literal(css)});\n"
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache_Control": EMBED_CACHE_CONTROL}
-    wanted = parse_etags(request.headers.get("If-None-Match", ""))
-    if "*" in wanted or etag in (tag.removeprefix("W/") for tag in wanted):
-        return _js_response("", 304, **headers)
-    return _js_response(body, **headers)
+    except NotFound as error:
+        return _js_error(error.message)
+    return _public(encoded_response(request, hit, JS, cache_control=EMBED_CACHE_CONTROL, vary=vary))
+
+
+def _details_body(site_key, entry, language):
+    payload = details_payload(_site(site_key, entry), language)
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@require_safe
+def details(request, site_key):
+    """`GET /c/<site_key>/details.json?lang=`: the vendor and cookie lists the preferences dialog
+    shows, and the texts in that language; fetched by the runtime only when needed."""
+    entry = published.site_entry(site_key)
+    if not entry["found"] or not entry["published"]:
+        response = JsonResponse(
+            {"error": {"code": "site.not_found", "message": f"No published banner for {site_key!r}."}}, status=404
+        )
+        response["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
+        return _public(response)
+    requested = request.GET.get("lang")
+    if requested is not None and not LANGUAGE_TAG.match(requested):
+        response = JsonResponse(
+            {
+                "error": {
+                    "code": "request.invalid",
+                    "message": "lang must be a language tag such as fr or fr-CA.",
+                    "fields": {"lang": ["Not a language tag."]},
+                }
+            },
+            status=400,
+        )
+        return _public(response)
+    language, vary = _language(request, entry)
+    try:
+        build = lambda: _details_body(site_key, entry, language)  # noqa: E731
+        hit = published.cached_body(site_key, entry, "details", language, build)
+    except NotFound as error:
+        return _public(JsonResponse({"error": {"code": error.code, "message": error.message}}, status=404))
+    return _public(encoded_response(request, hit, "application/json", cache_control=EMBED_CACHE_CONTROL, vary=vary))
 
 
 # --- demo host pages ------------------------------------------------------------------------
@@ -129,7 +182,7 @@ def demo(request, site_key="network"):
         return _strict_csp(response, request)
     context = {
         "site": site,
-        "embed_url": f"{_origin(request)}/c/{site.key}.js",
+        "embed_url": f"{_origin(request)}/c/{site.key}.js?lang={site.default_language}",
         "analytics_cookies": _demo_cookie_names(site, "analytics", "_demo_analytics"),
         "ads_cookies": _demo_cookie_names(site, "advertising", "_demo_ads"),
         "others": {key: path for key, path in DEMO_SITES.items() if key != site.key},

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from consent import services
@@ -47,6 +48,12 @@ def forget_known_aliases():
 def fast_hashing(settings):
     """Password hashing is not under test; the sign-in tests still go through the real flow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def forget_published_state():
+    """Each test starts with an empty shared cache: built banners outlive a rolled-back database."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -78,9 +78,41 @@ def shop(live_server):
     return site
 
 
+# The runtime dispatches consent:ready once started (banner shown if it had to be) and
+# consent:activated each time it has run what the current choice allows; tests wait for these
+# instead of sleeping.
+EVENTS = """if (!window.consentEvents) {
+    window.consentEvents = {ready: 0, activated: 0};
+    document.addEventListener("consent:ready", () => window.consentEvents.ready++);
+    document.addEventListener("consent:activated", () => window.consentEvents.activated++);
+}"""
+
+
+def open_page(page, url):
+    page.add_init_script(EVENTS)
+    response = page.goto(url)
+    loaded(page)
+    return response
+
+
+def loaded(page):
+    """Wait until the runtime has started and run its first activation on this page load."""
+    page.wait_for_function("() => window.consentEvents && window.consentEvents.ready && window.consentEvents.activated")
+
+
+def reload(page):
+    page.reload()
+    loaded(page)
+
+
+def next_activation(page):
+    """A function that waits for the activation round after now to finish."""
+    before = page.evaluate("window.consentEvents.activated")
+    return lambda: page.wait_for_function(f"() => window.consentEvents.activated > {before}")
+
+
 def demo(page, live_server):
-    page.goto(f"{live_server.url}/demo/{KEY}/")
-    page.wait_for_function("() => window.consent && window.consent._v")
+    return open_page(page, f"{live_server.url}/demo/{KEY}/")
 
 
 def read(query, attempts=50):
@@ -170,9 +202,7 @@ def test_reject_all(live_server, page, shop):
     stored = json.loads(page.evaluate("decodeURIComponent(document.cookie.match(/consent_shop=([^;]*)/)[1])"))
     assert stored["d"] == {"analytics": 0, "advertising": 0} and stored["p"] == 1 and stored["b"] == 1
     assert cookies(page)["consent_shop"]["expires"] > time.time() + 179 * 86400
-    page.reload()
-    page.wait_for_function("() => window.consent && window.consent._v")
-    page.wait_for_timeout(300)
+    reload(page)
     assert page.get_by_role("dialog").count() == 0
     assert ran(page) == []
     assert count(ConsentEvent, site=shop) == 2
@@ -215,9 +245,9 @@ def test_choose(live_server, page, shop):
     assert essential.is_checked() and essential.is_disabled()
     assert "Always on" in prefs.inner_text()
     prefs.get_by_role("checkbox", name="Audience measurement").check()
+    activated = next_activation(page)
     prefs.get_by_role("button", name="Save my choices").click()
-    page.wait_for_function("() => (window.demoRan || []).length == 1")
-    page.wait_for_timeout(200)
+    activated()
     assert ran(page) == ["analytics"]
     assert "_demo_ads" not in cookies(page)
     assert page.locator("#partner-frame").get_attribute("src") is None
@@ -281,18 +311,16 @@ def test_decision_made_offline_is_recorded_once_when_api_returns(live_server, pa
     # Applied at once in the browser, kept for later on the server.
     page.wait_for_function("() => (window.demoRan || []).length == 2")
     assert page.evaluate("JSON.parse(localStorage.getItem('consent_shop_queue')).length") == 1
-    page.reload()  # still unreachable: kept across page loads
-    page.wait_for_function("() => window.consent && window.consent._v")
-    page.wait_for_timeout(300)
+    with page.expect_event("requestfailed", lambda request: request.url.endswith("/decisions")):
+        page.reload()  # still unreachable: kept across page loads, and tried again on load
     assert page.evaluate("JSON.parse(localStorage.getItem('consent_shop_queue')).length") == 1
     assert count(DecisionReceipt, site=shop) == 0
     page.unroute("**/api/v1/sites/shop/decisions")
     # The backoff retry delivers it.
     assert wait_for(page, lambda: count(DecisionReceipt, site=shop) == 1)
     page.wait_for_function("() => JSON.parse(localStorage.getItem('consent_shop_queue')).length == 0")
-    page.reload()
-    page.wait_for_function("() => window.consent && window.consent._v")
-    page.wait_for_timeout(500)
+    reload(page)  # nothing left to send: the load posts nothing (a post is queued before it is sent)
+    assert page.evaluate("JSON.parse(localStorage.getItem('consent_shop_queue')).length") == 0
     assert count(DecisionReceipt, site=shop) == 1
     assert count(ConsentEvent, site=shop) == 2
     assert states(shop) == {"analytics": ("granted", "accept_all"), "advertising": ("granted", "accept_all")}
@@ -366,7 +394,10 @@ def test_keyboard_only(live_server, page, shop):
     page.keyboard.press("Escape")
     prefs.wait_for(state="detached")
     assert page.evaluate("document.activeElement.textContent") == "Privacy choices"  # focus restored
-    page.wait_for_timeout(300)
+    # Nothing was recorded: a decision is stored and queued at once, before it is sent.
+    stored = json.loads(page.evaluate("decodeURIComponent(document.cookie.match(/consent_shop=([^;]*)/)[1])"))
+    assert stored["m"] == "custom"
+    assert page.evaluate("JSON.parse(localStorage.getItem('consent_shop_queue'))") == []
     assert count(ConsentEvent, site=shop) == 2
 
 
@@ -446,21 +477,21 @@ def test_cross_origin_embed_language_and_late_elements(live_server, page, shop, 
     undeclared = '<script>document.cookie = "_undeclared_x=secret-value; path=/";</script>'
     pages["/page"] = customer_page(live_server, "fr", undeclared)
     Site.objects.filter(pk=shop.pk).update(allowed_origins=[origin])
-    page.goto(f"{origin}/page")
-    page.wait_for_function("() => window.consent && window.consent._v")
-    # Language from <html lang>.
+    open_page(page, f"{origin}/page")
+    # Language from <html lang> (the tag names none and the browser asks for English).
     dialog = page.get_by_role("dialog", name="Votre vie privée chez Shop")
     dialog.get_by_role("button", name="Personnaliser").click()
     prefs = page.get_by_role("dialog", name="Préférences de confidentialité")
     prefs.get_by_role("checkbox", name="Audience measurement").check()  # falls back to the default language
     # An element added later stays inert until its purpose is granted.
+    activated = next_activation(page)
     page.evaluate(
         "const s = document.createElement('script'); s.type = 'text/plain'; s.dataset.consent = 'analytics';"
         "s.text = 'window.late = (window.late || 0) + 1'; document.body.append(s);"
         "const t = document.createElement('script'); t.type = 'text/plain'; t.dataset.consent = 'advertising';"
         "t.text = 'window.lateAds = 1'; document.body.append(t);"
     )
-    page.wait_for_timeout(100)
+    activated()
     assert page.evaluate("window.late") is None
     prefs.get_by_role("button", name="Enregistrer").click()
     page.wait_for_function("() => window.late === 1")
@@ -478,11 +509,11 @@ def test_cross_origin_embed_language_and_late_elements(live_server, page, shop, 
     assert event.language == "fr" and event.banner_version == 1 and event.policy_version == 1
     # Then everything: the remaining tag runs, once.
     page.get_by_role("link", name="Cookie settings").click()
+    activated = next_activation(page)
     page.get_by_role("dialog", name="Préférences de confidentialité").get_by_role(
         "button", name="Tout accepter"
     ).click()
-    page.wait_for_function("() => (window.demoRan || []).length == 3")
-    page.wait_for_timeout(200)
+    activated()
     assert ran(page) == ["first", "inline", "both"]
     assert page.evaluate("[window.late, window.lateAds]") == [1, 1]
     assert wait_for(page, lambda: states(shop).get("advertising") == ("granted", "accept_all"))
@@ -503,8 +534,7 @@ def test_reasks_after_material_policy_change_and_expiry(live_server, page, shop)
         site=shop, version=2, material=True, published_at=now - timedelta(days=31), effective_at=now
     )
     policy.affected_purposes.add(Purpose.objects.get(site=shop, key="analytics"))
-    page.reload()
-    page.wait_for_function("() => window.consent && window.consent._v")
+    reload(page)
     page.get_by_role("dialog", name="Your privacy at Shop").wait_for()
     assert page.evaluate("[window.consent.get('analytics'), window.consent.get('advertising')]") == [False, True]
     assert ran(page) == ["advertising"]
@@ -517,8 +547,7 @@ def test_reasks_after_material_policy_change_and_expiry(live_server, page, shop)
         "const m = document.cookie.match(/consent_shop=([^;]*)/); const s = JSON.parse(decodeURIComponent(m[1]));"
         "s.t -= 181 * 864e5; document.cookie = 'consent_shop=' + encodeURIComponent(JSON.stringify(s)) + '; path=/';"
     )
-    page.reload()
-    page.wait_for_function("() => window.consent && window.consent._v")
+    reload(page)
     page.get_by_role("dialog", name="Your privacy at Shop").wait_for()
     assert page.evaluate("window.consent.get('advertising')") is None
 
@@ -529,13 +558,10 @@ def test_reasks_when_a_new_optional_purpose_is_published(live_server, page, shop
     page.get_by_role("button", name="Reject all").click()
     assert wait_for(page, lambda: len(states(shop)) == 2)
     Purpose.objects.create(site=shop, key="personalisation", position=4)
-    page.reload()
-    page.wait_for_function("() => window.consent && window.consent._v")
-    page.wait_for_timeout(300)
+    reload(page)
     assert page.get_by_role("dialog").count() == 0  # not until a banner version shows the purpose
     publish_banner(shop, shop.banner_versions.get(version=1).texts)
-    page.reload()
-    page.wait_for_function("() => window.consent && window.consent._v")
+    reload(page)
     page.get_by_role("dialog", name="Your privacy at Shop").wait_for()
     assert page.evaluate("[window.consent.get('analytics'), window.consent.get('personalisation')]") == [False, None]
     page.get_by_role("button", name="Accept all").click()
@@ -615,7 +641,7 @@ def test_calls_queued_before_the_script_loads_are_run(live_server, page, shop, c
     )
     pages["/queued"] = customer_page(live_server, head=queue)
     Site.objects.filter(pk=shop.pk).update(allowed_origins=[origin])
-    page.goto(f"{origin}/queued")
+    open_page(page, f"{origin}/queued")
     page.get_by_role("button", name="Accept all").click()
     page.wait_for_function("() => (window.seen || []).length == 1")
     assert page.evaluate("window.seen[0]") == {"essential": True, "analytics": True, "advertising": True}
@@ -625,3 +651,17 @@ def test_calls_queued_before_the_script_loads_are_run(live_server, page, shop, c
     page.get_by_role("dialog", name="Privacy preferences").get_by_role("button", name="Reject all").click()
     page.wait_for_function("() => window.later === 1")
     assert wait_for(page, lambda: states(shop).get("analytics") == ("withdrawn", "reject_all"))
+
+
+def test_vendor_and_cookie_lists_load_only_when_the_preferences_open(live_server, page, shop):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    demo(page, live_server)
+    assert [url for url in requests if f"/c/{KEY}" in url] == [f"{live_server.url}/c/{KEY}.js?lang=en"]
+    page.get_by_role("button", name="Choose").click()
+    prefs = page.get_by_role("dialog", name="Privacy preferences")
+    prefs.get_by_text("Cookies and storage: _demo_a_*, _demo_analytics").wait_for()
+    assert "Cookies and storage: _demo_ads" in prefs.inner_text()
+    assert [url for url in requests if "details.json" in url] == [f"{live_server.url}/c/{KEY}/details.json?lang=en"]
+    # Still keyboard-only stops: the lists add no focusable element.
+    assert prefs.locator("a, button, input:not([disabled])").count() == 6

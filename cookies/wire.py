@@ -1,0 +1,154 @@
+"""What the banner runtime is sent: the lean configuration baked into the embed script, and the
+details (vendor and cookie lists, texts in one language) it fetches when the preferences open.
+
+The embed carries one language and only the fields the runtime reads (see docs/banner.md), so
+that runtime, styles and configuration fit in one small response.
+"""
+
+from django.conf import settings
+from django.templatetags.static import static
+
+from cookies.services import banner_config
+
+# Texts the runtime needs besides the required banner texts; a published version may override
+# any of them. Other languages fall back to English.
+RUNTIME_TEXTS = {
+    "en": {
+        "prefs_title": "Privacy preferences",
+        "dismiss_notice": "Closing this banner refuses all optional cookies.",
+        "essential_label": "Always on",
+        "gpc_notice": "Global Privacy Control signal honoured: sale, sharing and targeted advertising stay off.",
+        "reload_notice": "Your withdrawal is saved. Reload the page to complete it.",
+        "reload": "Reload",
+        "policy_link": "Privacy policy",
+        "close": "Close",
+        "vendors_label": "Vendors",
+        "cookies_label": "Cookies and storage",
+    },
+    "fr": {
+        "prefs_title": "Préférences de confidentialité",
+        "dismiss_notice": "Fermer ce bandeau refuse tous les cookies facultatifs.",
+        "essential_label": "Toujours actif",
+        "gpc_notice": "Signal Global Privacy Control respecté : vente, partage et publicité ciblée restent désactivés.",
+        "reload_notice": "Votre retrait est enregistré. Rechargez la page pour le terminer.",
+        "reload": "Recharger",
+        "policy_link": "Politique de confidentialité",
+        "close": "Fermer",
+        "vendors_label": "Partenaires",
+        "cookies_label": "Cookies et stockage",
+    },
+}
+
+
+def _static_url(path):
+    try:
+        return static(path)
+    except ValueError:  # hashed storage without collectstatic: the plain URL still serves in development
+        return settings.STATIC_URL + path
+
+
+def shown(purpose):
+    """The banner asks about consent-based purposes that are not communications (those are asked
+    in the site's own forms) and shows essential ones as always on."""
+    return purpose["kind"] != "communication" and (purpose["essential"] or purpose["legal_basis"] == "consent")
+
+
+# The texts the banner and the dialog's first paint read; the rest comes with the details.
+EMBED_TEXT_KEYS = (
+    "title",
+    "body",
+    "accept_all",
+    "reject_all",
+    "choose",
+    "save",
+    "close",
+    "prefs_title",
+    "dismiss_notice",
+    "essential_label",
+    "gpc_notice",
+    "reload_notice",
+    "reload",
+    "policy_link",
+)
+
+
+def _texts(config, keys=None):
+    language = config["language"]
+    texts = {**RUNTIME_TEXTS["en"], **RUNTIME_TEXTS.get(language, {}), **config["texts"]}
+    return texts if keys is None else {k: texts[k] for k in keys if k in texts}
+
+
+def embed_config(site, language=None, *, now=None):
+    """The configuration the embed script starts with: one language, runtime fields only.
+
+    Flags that are false and floors that are 0 are left out (the runtime reads them as such);
+    purpose descriptions come with the details, when the preferences dialog opens.
+    """
+    config = banner_config(site, language, now=now)
+    purposes = []
+    for p in config["purposes"]:
+        if not shown(p):
+            continue
+        item = {"key": p["key"], "name": p["name"]}
+        if p["essential"]:
+            item["essential"] = True
+        if p["gpc_sensitive"]:
+            item["gpc_sensitive"] = True
+        if p["min_policy_version"]:
+            item["min_policy_version"] = p["min_policy_version"]
+        purposes.append(item)
+    cookies = []
+    for c in config["cookies"]:
+        item = {"name": c["name"], "purpose": c["purpose"]}
+        if c.get("storage", "cookie") != "cookie":
+            item["storage"] = c["storage"]
+        if c.get("domain"):
+            item["domain"] = c["domain"]
+        cookies.append(item)
+    policy = config["policy"]
+    lean = {
+        "site": site.key,
+        "lifetime_days": site.consent_lifetime_days,
+        "language": config["language"],
+        "languages": config["site"]["languages"],
+        "banner_version": config["banner_version"],
+        "policy_version": config["policy_version"],
+        "policy_url": (policy and policy["url"]) or site.policy_url or "",
+        "texts": _texts(config, EMBED_TEXT_KEYS),
+        "purposes": purposes,
+        "cookies": cookies,
+        "consent_mode": config["consent_mode"],
+        "css_url": _static_url("consent/banner.css"),
+    }
+    return lean
+
+
+def details_payload(site, language=None, *, now=None):
+    """What the preferences dialog loads when it opens: purpose descriptions, vendor and cookie
+    lists, and every text in `language` (also used when the page's language differs from the
+    embed's)."""
+    config = banner_config(site, language, now=now)
+    return {
+        "language": config["language"],
+        "texts": _texts(config),
+        "purposes": [
+            {"key": p["key"], "name": p["name"], "description": p["description"], "vendors": p["vendors"]}
+            for p in config["purposes"]
+            if shown(p)
+        ],
+        "vendors": {
+            v["key"]: {"name": v["name"], "country": v["country"], "policy_url": v["policy_url"]}
+            for v in config["vendors"]
+        },
+        "cookies": [
+            {
+                "name": c["name"],
+                "purpose": c["purpose"],
+                "vendor": c["vendor"],
+                "storage": c.get("storage", "cookie"),
+                "lifetime_seconds": c["lifetime_seconds"],
+                "description": c["description"],
+            }
+            for c in config["cookies"]
+        ],
+    }

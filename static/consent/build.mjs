@@ -1,0 +1,56 @@
+// Bundle the banner runtime (src/*.js) and its CSS into the one file the embed endpoint
+// serves: static/consent/banner.js, minified, committed so that serving needs no Node.
+//   node static/consent/build.mjs           write the built files
+//   node static/consent/build.mjs --check   exit 1 if a committed built file is stale
+// Each entry is one file the browser may load: banner.js always; optional chunks (e.g. a TCF
+// module for TCF sites only) are added here as further entries, loaded by src/chunks.js.
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ENTRIES = [{ source: "src/main.js", output: "banner.js" }];
+const TARGET = ["es2020"];
+// Fields of the runtime's state object (src/state.js) that no configuration, DOM or public API
+// shares: their names are shortened in the bundle.
+const STATE_FIELDS = /^(stored|visitorId|byKey|optional|asked|cookieName|lifetimeMs|listeners|token|gpc)$/;
+
+const css = esbuild.transformSync(readFileSync(join(here, "banner.css"), "utf8"), {
+  loader: "css",
+  minify: true,
+  target: TARGET,
+}).code.trim();
+
+let stale = 0;
+for (const { source, output } of ENTRIES) {
+  const result = esbuild.buildSync({
+    entryPoints: [join(here, source)],
+    bundle: true,
+    format: "iife",
+    minify: true,
+    legalComments: "none",
+    target: TARGET,
+    define: { __CSS__: JSON.stringify(css) },
+    mangleProps: STATE_FIELDS,
+    write: false,
+  });
+  const code = result.outputFiles[0].text;
+  const path = join(here, output);
+  if (process.argv.includes("--check")) {
+    let current = "";
+    try {
+      current = readFileSync(path, "utf8");
+    } catch {
+      // missing counts as stale
+    }
+    if (current !== code) {
+      console.error(`static/consent/${output} is stale: run npm run build and commit it`);
+      stale = 1;
+    }
+  } else {
+    writeFileSync(path, code);
+    console.log(`static/consent/${output}: ${code.length} bytes`);
+  }
+}
+process.exit(stale);

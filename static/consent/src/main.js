@@ -1,0 +1,86 @@
+// Entry point of the banner runtime. The embed endpoint (/c/<site>.js) serves the bundle of
+// these modules wrapped as `(function (CONFIG) { <bundle> })(<the site's configuration>);`,
+// so CONFIG is the one free name here; the CSS is built in (__CSS__, see build.mjs).
+// Rules it keeps: nothing gated runs before its purpose is granted; no eval, no inline
+// handlers or style attributes (works under a strict CSP); styles live in a shadow root.
+import { installApi } from "./api.js";
+import { get, loadChoice, pending } from "./choice.js";
+import { loadChunks } from "./chunks.js";
+import { consentModeState, installGtag } from "./consentmode.js";
+import { all, createDecide, gtagUpdate } from "./decide.js";
+import { applyLanguage, loadDetails, matchLanguage } from "./details.js";
+import { ready, whenBody } from "./dom.js";
+import { reportDrift } from "./drift.js";
+import { createGate } from "./gating.js";
+import { gpcRefusals } from "./gpc.js";
+import { createQueue } from "./queue.js";
+import { init, state } from "./state.js";
+import { createUI } from "./ui.js";
+
+function start(config, css) {
+  const win = window, doc = document;
+  if (!config || (win.consent && win.consent._v)) return;
+  init(config, { script: doc.currentScript, location: win.location, navigator: win.navigator });
+  loadChoice(doc, win.crypto, Date.now());
+
+  let storage;
+  try {
+    storage = win.localStorage;
+  } catch {
+    // storage blocked: the queue lives in memory
+  }
+  const post = (path, body) =>
+    fetch(state.api + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const queue = createQueue({
+    storage,
+    key: state.cookieName + "_queue",
+    send: (item) => post("decisions", item),
+    timers: { setTimeout: (f, ms) => win.setTimeout(f, ms), clearTimeout: (t) => win.clearTimeout(t) },
+  });
+  const gate = createGate(doc, get);
+  let ui;
+  const decide = createDecide({
+    win,
+    doc,
+    queue,
+    gate,
+    hooks: { withdrawn: () => ready(() => ui.notice(state.texts.reload_notice)) },
+  });
+  ui = createUI({ win, doc, css, decide });
+
+  installGtag(win);
+  win.gtag("consent", "default", Object.assign(consentModeState(config.consent_mode, state.byKey, get, false), { wait_for_update: 500 }));
+  installApi(win, { show: () => ready(ui.prefs) });
+  if (state.stored) gtagUpdate(win);
+  const refused = gpcRefusals(state.gpc, state.optional, state.stored);
+  if (refused.length) decide("gpc", all(0, refused));
+  queue.flush();
+  loadChunks(doc, win);
+
+  doc.addEventListener("click", (e) => {
+    if (e.target.closest && e.target.closest("[data-consent-open]")) {
+      e.preventDefault();
+      ui.prefs();
+    }
+  });
+  // Gated elements are activated once the document is parsed (in document order); later ones
+  // are picked up as they are added.
+  ready(() => {
+    gate.activate();
+    gate.observe(win.MutationObserver);
+  });
+  // The banner does not wait for the rest of the page: it shows as soon as there is a body.
+  // consent:ready: started, and the banner shown if it had to be.
+  const started = () => doc.dispatchEvent(new Event("consent:ready"));
+  whenBody(doc, () => {
+    if (!pending().length) return started();
+    // The page's language (<html lang>) wins over the one the embed was negotiated in.
+    const wanted = matchLanguage(doc.documentElement.lang, config.languages);
+    const shown = () => (ui.banner(), started());
+    if (!wanted || wanted === state.language) return shown();
+    loadDetails(wanted).then(applyLanguage, () => 0).then(shown);
+  });
+  win.setTimeout(() => reportDrift(doc, win.location, post), 3e3);
+}
+
+start(CONFIG, __CSS__);
