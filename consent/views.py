@@ -4,6 +4,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,13 +26,18 @@ def home(request):
 
 
 def healthz(request):
-    """For load balancers and the container healthcheck: the app is up and the database answers."""
+    """For load balancers and the container healthcheck: the database answers and is fully migrated.
+
+    An unmigrated (or half-migrated) database would answer `SELECT 1` and then fail every real
+    request, so pending migrations count as unhealthy too.
+    """
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    if pending:
+        return JsonResponse({"status": "error", "database": "migrations pending", "pending": len(pending)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
