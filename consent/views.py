@@ -7,12 +7,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from consent import notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
@@ -23,6 +24,12 @@ from consent.services import is_minor
 def home(request):
     """Landing page of a running platform: where the admin, the API docs and the demo sites are."""
     return render(request, "home.html", {"sites": Site.objects.order_by("name")})
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon."""
+    return redirect(static("favicon.svg"))
 
 
 def healthz(request):

@@ -1,5 +1,7 @@
 """/healthz: healthy only when the database answers and every migration is applied."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
@@ -42,3 +44,20 @@ def test_healthz_is_503_on_an_empty_database(client):
         recorder.ensure_schema()
         for app, name in rows:
             recorder.record_applied(app, name)
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login/"])
+def test_pages_link_an_icon_that_is_served(client, path):
+    html = client.get(path).content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith(".svg")
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
