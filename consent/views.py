@@ -15,7 +15,7 @@ from django.utils.translation import trans_real
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from consent import notifications, preferences, rights, unsubscribe
+from consent import demo, notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
 from consent.services import is_minor
@@ -23,7 +23,10 @@ from consent.services import is_minor
 
 def home(request):
     """Landing page of a running platform: where the admin, the API docs and the demo sites are."""
-    return render(request, "home.html", {"sites": Site.objects.order_by("name")})
+    sites = list(Site.objects.order_by("name"))
+    loaded = {site.key: site for site in sites}
+    demos = [(loaded[spec["key"]], spec["demo_path"]) for spec in demo.SPECS if spec["key"] in loaded]
+    return render(request, "home.html", {"sites": sites, "demos": demos})
 
 
 @require_safe

@@ -13,6 +13,7 @@ from django.utils.http import parse_etags
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from consent import demo
 from consent.exceptions import NotFound
 from consent.models import Site
 from cookies.models import CookieDeclaration
@@ -97,7 +98,8 @@ def embed(request, site_key):
 
 # --- demo host pages ------------------------------------------------------------------------
 
-DEMO_SITES = {"network": "/demo/", "mailer": "/demo/mailer/"}
+# Every demo site links the others (the specs say where each is served).
+DEMO_SITES = {spec["key"]: spec["demo_path"] for spec in demo.SPECS}
 
 
 def _origin(request):

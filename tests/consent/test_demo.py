@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from consent.demo import SPECS
 from consent.ledger import verify_chain
 from consent.models import (
     ApiKey,
@@ -193,3 +194,15 @@ def test_a_revoked_demo_key_is_replaced(settings, tmp_path):
     new = dict(re.findall(r"^api key (\S+): (\S+)$", run("create_demo_admin"), re.M))
     assert new["network"] == keys["network"] and new["mailer"] != keys["mailer"]
     assert find_api_key(new["mailer"]).site.key == "mailer" and find_api_key(keys["mailer"]) is None
+
+
+def test_the_landing_page_and_every_demo_page_link_every_demo_site(client):
+    run("load_demo")
+    home = client.get("/").content.decode()
+    for spec in SPECS:
+        assert f'<a href="{spec["demo_path"]}">Demo site: {spec["name"]}</a>' in home
+        page = client.get(spec["demo_path"])
+        assert page.status_code == 200
+        others = [s for s in SPECS if s is not spec]
+        for other in others:
+            assert f'href="{other["demo_path"]}"' in page.content.decode()
