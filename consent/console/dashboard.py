@@ -258,6 +258,8 @@ def build(site, period):
         "period": period,
         "days": days,
         "purposes": [p.key for p in purposes],
+        "purpose_names": {p.key: p.text("en", "name") for p in purposes},
+        "counts": {keys[pid]: (granted[pid], chosen[pid]) for pid in keys},
         "rate": {keys[pid]: [_rate(granted[pid][i], chosen[pid][i]) for i in range(len(days))] for pid in keys},
         "rate_overall": {keys[pid]: _rate(sum(granted[pid]), sum(chosen[pid])) for pid in keys},
         "daily": [
@@ -278,6 +280,32 @@ def build(site, period):
         "languages": _audience_rows(by_language),
         "campaigns": campaigns(site, period),
     }
+
+
+# Fewer decisions than this per purpose and day on average: the rate chart shows weeks, not days.
+MIN_DAILY_DECISIONS = 10
+
+
+def rate_buckets(data):
+    """("day" or "week", first day of each bucket, {purpose key: [rate or None per bucket]}).
+
+    A daily rate over three decisions swings from 0 to 100 % and leaves gaps on quiet days, so
+    sparse periods are grouped into 7-day buckets counted back from the period's last day (the
+    first one may be shorter); a bucket's rate is its granted share of all its choices.
+    """
+    days, counts = data["days"], data["counts"]
+    decided = sum(sum(chosen) for _, chosen in counts.values())
+    size = 1
+    if len(days) > 14 and counts and decided < MIN_DAILY_DECISIONS * len(days) * len(counts):
+        size = 7
+    starts = list(range(len(days) - size, 0, -size))[::-1] if size > 1 else list(range(len(days)))
+    starts = [0, *starts] if size > 1 else starts
+    bounds = list(zip(starts, [*starts[1:], len(days)]))
+    rates = {
+        key: [_rate(sum(granted[a:b]), sum(chosen[a:b])) for a, b in bounds]
+        for key, (granted, chosen) in counts.items()
+    }
+    return ("week" if size > 1 else "day"), [days[a] for a, _ in bounds], rates
 
 
 def _banner_order(method):

@@ -67,9 +67,13 @@ def dashboard(request):
     if site is None:
         return TemplateResponse(request, "console/dashboard.html", context)
     data = queries.build(site, period)
-    day_labels = [d.strftime("%m-%d") for d in data["days"]]
-    span = f"{period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}"
-    rate_summary = ", ".join(f"{k} {v}%" for k, v in data["rate_overall"].items() if v is not None) or "no decisions"
+    day_labels = [f"{d:%d %b}" for d in data["days"]]
+    span = f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+    names = data["purpose_names"]
+    rate_summary = (
+        ", ".join(f"{names[k]} {v}%" for k, v in data["rate_overall"].items() if v is not None) or "no decisions"
+    )
+    bucket, bucket_starts, rates = queries.rate_buckets(data)
     camp = data["campaigns"]
     context.update(
         data=data,
@@ -78,15 +82,23 @@ def dashboard(request):
         charts=[
             {
                 "name": "consent-rate",
-                "heading": "Consent rate per purpose, per day",
-                "svg": charts.line_chart(
+                "heading": f"Consent rate per purpose, per {bucket}",
+                "wide": True,
+                "svg": charts.small_multiples(
                     "chart-consent-rate",
-                    f"Daily consent rate per purpose, {span}",
-                    f"Share of decisions that granted each purpose, per day. Over the period: {rate_summary}.",
-                    day_labels,
-                    [(k, data["rate"][k]) for k in data["purposes"]],
-                    y_max=100,
-                    y_suffix="%",
+                    f"{'Daily' if bucket == 'day' else 'Weekly'} consent rate per purpose, {span}",
+                    f"Share of decisions that granted each purpose, per {bucket}"
+                    + (" (too few decisions per day for daily rates)" if bucket == "week" else "")
+                    + f". Over the period: {rate_summary}.",
+                    [f"{d:%d %b}" for d in bucket_starts],
+                    [
+                        (
+                            names[k]
+                            + (f": {data['rate_overall'][k]}% overall" if data["rate_overall"][k] is not None else ""),
+                            rates[k],
+                        )
+                        for k in data["purposes"]
+                    ],
                 ),
             },
             {
@@ -114,6 +126,8 @@ def dashboard(request):
                         ("withdrawals", [r["withdrawals"] for r in data["daily"]]),
                         ("GPC signals", [r["gpc"] for r in data["daily"]]),
                     ],
+                    integer=True,
+                    empty="No withdrawals and no GPC signals in this period.",
                 ),
             },
             {
@@ -156,6 +170,7 @@ def dashboard(request):
                     or "No notices sent.",
                     [f"policy v{c['policy_version']}" for c in camp],
                     [(s, [c[s] for c in camp]) for s in ("queued", "sent", "failed", "acknowledged")],
+                    empty="No policy-change notices sent.",
                 ),
             },
         ],
