@@ -316,6 +316,17 @@ def _initial_texts(site, draft):
     return {f"{lang}__{key}": value for lang, values in texts.items() for key, value in (values or {}).items()}
 
 
+def banner_sites(request):
+    """The banner editor's way in from the navigation: one link per site, with its published version."""
+    _require(request, "edit_banner")
+    sites = Site.objects.order_by("name")
+    published = {}
+    for version in BannerVersion.objects.filter(published_at__isnull=False).order_by("site_id", "-version"):
+        published.setdefault(version.site_id, version)
+    rows = [(site, published.get(site.pk)) for site in sites]
+    return TemplateResponse(request, "console/banner_sites.html", _context(request, "Banner editor", rows=rows))
+
+
 def banner_editor(request, site_key):
     """Edit texts per language, preview each language as the banner would show it, publish."""
     _require(request, "edit_banner")
