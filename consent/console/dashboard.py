@@ -300,7 +300,7 @@ def rate_buckets(data):
         size = 7
     starts = list(range(len(days) - size, 0, -size))[::-1] if size > 1 else list(range(len(days)))
     starts = [0, *starts] if size > 1 else starts
-    bounds = list(zip(starts, [*starts[1:], len(days)]))
+    bounds = list(zip(starts, [*starts[1:], len(days)], strict=True))
     rates = {
         key: [_rate(sum(granted[a:b]), sum(chosen[a:b])) for a, b in bounds]
         for key, (granted, chosen) in counts.items()

@@ -16,13 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consent.console import charts
+from consent.console import charts, people
 from consent.console import dashboard as queries
 from consent.console.exports import csv_response
 from consent.exceptions import ConsentError
-from consent.models import AliasKind, Notification, RightsRequest, Site, Subject, SubjectAlias
+from consent.models import Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
-from consent.selectors import subject_consents
 from consent.services import record_audit
 from cookies.models import BannerVersion
 from cookies.services import TEXT_KEYS, preview_config, publish_banner_draft, validate_texts
@@ -222,6 +221,8 @@ def subject_lookup(request):
     query = request.GET.get("q", "")[:200]
     site = next((s for s in sites if s.key == request.GET.get("site")), None)
     results = find_subjects(query, site) if query else None
+    if results is not None:
+        results = [(s, people.reference(s), people.local_time(people.first_decision(s), "%d %b %Y")) for s in results]
     return TemplateResponse(
         request,
         "console/subjects.html",
@@ -229,16 +230,11 @@ def subject_lookup(request):
     )
 
 
-def _label(subject):
-    aliases = {a.kind: a.value for a in subject.aliases.all()}
-    return aliases.get(AliasKind.USER) or aliases.get(AliasKind.VISITOR) or f"subject {subject.pk}"
-
-
 def subject_detail(request, subject_id):
     """A person's current state per purpose and full history; staff access is itself audited."""
     _require(request, "subjects")
     subject = get_object_or_404(Subject.objects.select_related("site").prefetch_related("aliases"), pk=subject_id)
-    state = subject_consents(subject.site, subject.pk, label=_label(subject))
+    page = people.subject_page(subject)
     as_csv = request.GET.get("format") == "csv"
     if as_csv:
         _require(request, "export")
@@ -262,19 +258,26 @@ def subject_detail(request, subject_id):
                 h["policy_version"],
                 h["banner_version"],
             ]
-            for h in state["history"]
+            for h in page["state"]["history"]
         )
         return csv_response(f"subject-{subject.pk}-history.csv", header, rows)
+    reference = people.reference(subject)
     context = _context(
         request,
-        f"Subject {subject.pk}",
+        f"{reference} at {subject.site.name}",
         subject=subject,
-        state=state,
-        purposes=list(state["purposes"].items()),
-        history=list(reversed(state["history"])),
-        rights_requests=RightsRequest.objects.filter(subject=subject).order_by("-received_at"),
+        reference=reference,
+        since=people.local_time(people.first_decision(subject), "%d %b %Y"),
+        erased_on=people.local_time(subject.erased_at, "%d %b %Y"),
+        current=page["current"],
+        history=page["history"],
+        rights_requests=[
+            (r, people.local_time(r.due_at, "%d %b %Y"))
+            for r in RightsRequest.objects.filter(subject=subject).order_by("-received_at")
+        ],
         notifications=Notification.objects.filter(subject=subject).select_related("policy_version"),
         can_export=can(request.user, "export"),
+        time_zone=people.console_zone().key,
     )
     return TemplateResponse(request, "console/subject.html", context)
 

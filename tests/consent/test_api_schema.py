@@ -6,11 +6,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from consent.models import Site

@@ -19,6 +19,7 @@ from consent.models import (
     Method,
     PolicyVersion,
     Purpose,
+    RightsRequest,
     Site,
     Subject,
     Vendor,
@@ -40,6 +41,7 @@ MODELS = (
     ConsentEvent,
     ConsentState,
     DecisionReceipt,
+    RightsRequest,
 )
 
 
@@ -140,10 +142,19 @@ def test_history_records_a_verifiable_realistic_ledger():
     # A person can refuse one company within a purpose they accepted (vendor-level refusal).
     assert ConsentEvent.objects.filter(site__key="crm", vendor__isnull=False, decision="denied").exists()
 
-    # Running it again does not add a second history.
+    # A few rights requests per site, through the rights service: one overdue, one answered.
+    assert "rights requests network: 3, one of them overdue" in out
+    queue = RightsRequest.objects.filter(site=network)
+    now = timezone.now()
+    assert queue.filter(status="open", due_at__lt=now).count() == 1
+    assert queue.filter(status="open", due_at__gte=now).count() == 1
+    assert queue.filter(status="completed").count() == 1
+    assert all(r.subject.aliases.filter(kind="user").exists() for r in queue)
+
+    # Running it again does not add a second history, nor more requests.
     before = counts()
     out = run("load_demo", "--history", "60", "--visitors", "150")
-    assert "history network: already present" in out
+    assert "history network: already present" in out and "rights requests" not in out
     assert counts() == before
 
 
