@@ -161,6 +161,8 @@ class Vendor(models.Model):
     country = models.CharField(max_length=2, blank=True)
     policy_url = models.URLField(blank=True)
     purposes = models.ManyToManyField(Purpose, related_name="vendors", blank=True)
+    # {"fr": {"name": "..."}}: the name in other languages, when it is a description, not a brand.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["site", "name"]
@@ -168,6 +170,11 @@ class Vendor(models.Model):
 
     def __str__(self):
         return self.name
+
+    def text(self, language, field="name"):
+        """The vendor's name (or another field) in `language`, else its own name."""
+        value = ((self.translations or {}).get(language) or {}).get(field)
+        return value or (self.name if field == "name" else "")
 
 
 class PolicyKind(models.TextChoices):

@@ -9,13 +9,15 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import translation
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
 from consent import demo
 from consent.exceptions import NotFound
-from consent.models import Site
+from consent.models import Purpose, Site
 from cookies.models import CookieDeclaration
 from cookies.services import current_banner, embed_payload
 
@@ -100,6 +102,7 @@ def embed(request, site_key):
 
 # Every demo site links the others (the specs say where each is served).
 DEMO_SITES = {spec["key"]: spec["demo_path"] for spec in demo.SPECS}
+DEMO_PURPOSES = ("analytics", "advertising")  # what the demo page's gated tags ask for
 
 
 def _origin(request):
@@ -129,14 +132,21 @@ def demo(request, site_key="network"):
     if site is None or current_banner(site) is None:
         response = render(request, "cookies/demo_missing.html", {"site_key": site_key}, status=404)
         return _strict_csp(response, request)
-    context = {
-        "site": site,
-        "embed_url": f"{_origin(request)}/c/{site.key}.js",
-        "analytics_cookies": _demo_cookie_names(site, "analytics", "_demo_analytics"),
-        "ads_cookies": _demo_cookie_names(site, "advertising", "_demo_ads"),
-        "others": {key: path for key, path in DEMO_SITES.items() if key != site.key},
-    }
-    return _strict_csp(render(request, "cookies/demo.html", context), request)
+    language = site.default_language
+    names = {p.key: p.text(language, "name") for p in Purpose.objects.filter(site=site, key__in=DEMO_PURPOSES)}
+    others = dict(Site.objects.filter(key__in=DEMO_SITES).exclude(pk=site.pk).values_list("key", "name"))
+    with translation.override(language):  # the page speaks the site's language, like the banner
+        labels = {"purposes": names, "undecided": _("not decided"), "granted": _("granted"), "refused": _("refused")}
+        context = {
+            "site": site,
+            "embed_url": f"{_origin(request)}/c/{site.key}.js",
+            "analytics_cookies": _demo_cookie_names(site, "analytics", "_demo_analytics"),
+            "ads_cookies": _demo_cookie_names(site, "advertising", "_demo_ads"),
+            "others": [(path, others[key]) for key, path in DEMO_SITES.items() if key in others],
+            "choice_labels": json.dumps(labels, ensure_ascii=False),
+        }
+        response = render(request, "cookies/demo.html", context)
+    return _strict_csp(response, request)
 
 
 @require_safe
