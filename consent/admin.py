@@ -507,7 +507,7 @@ class RightsRequestAdmin(ReadOnlyAdmin):
     """The queue: oldest due first, overdue ones marked; extension and completion go through
     consent.rights so the limits (three months at most, a reason) and the audit trail hold."""
 
-    list_display = ("id", "kind", "site", "person", "status", "received", "due", "completed_at")
+    list_display = ("id", "kind", "site", "person", "status", "received", "due", "completed")
     list_filter = (OverdueFilter, "status", "kind", "site")
     list_select_related = ("site", "subject")
     ordering = ("due_at",)
@@ -547,6 +547,10 @@ class RightsRequestAdmin(ReadOnlyAdmin):
     @admin.display(description="Received", ordering="received_at")
     def received(self, obj):
         return local_time(obj.received_at, "%d %b %Y")
+
+    @admin.display(description="Completed", ordering="completed_at")
+    def completed(self, obj):
+        return local_time(obj.completed_at, "%d %b %Y") or "–"
 
     @admin.display(description="Due", ordering="due_at")
     def due(self, obj):

@@ -286,6 +286,14 @@ def build(site, period):
 MIN_DAILY_DECISIONS = 10
 
 
+def _bounds(n, size):
+    """[(start, end)) index ranges of `size` days counted back from the last day (the first may be shorter)."""
+    if size == 1:
+        return [(i, i + 1) for i in range(n)]
+    starts = [0, *list(range(n - size, 0, -size))[::-1]]
+    return list(zip(starts, [*starts[1:], n], strict=True))
+
+
 def rate_buckets(data):
     """("day" or "week", first day of each bucket, {purpose key: [rate or None per bucket]}).
 
@@ -295,17 +303,25 @@ def rate_buckets(data):
     """
     days, counts = data["days"], data["counts"]
     decided = sum(sum(chosen) for _, chosen in counts.values())
-    size = 1
-    if len(days) > 14 and counts and decided < MIN_DAILY_DECISIONS * len(days) * len(counts):
-        size = 7
-    starts = list(range(len(days) - size, 0, -size))[::-1] if size > 1 else list(range(len(days)))
-    starts = [0, *starts] if size > 1 else starts
-    bounds = list(zip(starts, [*starts[1:], len(days)], strict=True))
+    sparse = len(days) > 14 and counts and decided < MIN_DAILY_DECISIONS * len(days) * len(counts)
+    bounds = _bounds(len(days), 7 if sparse else 1)
     rates = {
         key: [_rate(sum(granted[a:b]), sum(chosen[a:b])) for a, b in bounds]
         for key, (granted, chosen) in counts.items()
     }
-    return ("week" if size > 1 else "day"), [days[a] for a, _ in bounds], rates
+    return ("week" if sparse else "day"), [days[a] for a, _ in bounds], rates
+
+
+def activity_buckets(data):
+    """("day" or "week", first day of each bucket, withdrawals, GPC signals): weekly sums when days are
+    mostly empty, so a handful of events reads as a trend rather than lone spikes."""
+    days, daily = data["days"], data["daily"]
+    busy_days = sum(1 for r in daily if r["withdrawals"] or r["gpc"])
+    sparse = len(days) > 14 and busy_days < len(days) / 2
+    bounds = _bounds(len(days), 7 if sparse else 1)
+    withdrawals = [sum(r["withdrawals"] for r in daily[a:b]) for a, b in bounds]
+    gpc = [sum(r["gpc"] for r in daily[a:b]) for a, b in bounds]
+    return ("week" if sparse else "day"), [days[a] for a, _ in bounds], withdrawals, gpc
 
 
 def _banner_order(method):

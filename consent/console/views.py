@@ -66,13 +66,13 @@ def dashboard(request):
     if site is None:
         return TemplateResponse(request, "console/dashboard.html", context)
     data = queries.build(site, period)
-    day_labels = [f"{d:%d %b}" for d in data["days"]]
     span = f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
     names = data["purpose_names"]
     rate_summary = (
         ", ".join(f"{names[k]} {v}%" for k, v in data["rate_overall"].items() if v is not None) or "no decisions"
     )
     bucket, bucket_starts, rates = queries.rate_buckets(data)
+    activity_bucket, activity_starts, withdrawals, gpc = queries.activity_buckets(data)
     camp = data["campaigns"]
     context.update(
         data=data,
@@ -114,17 +114,14 @@ def dashboard(request):
             },
             {
                 "name": "activity",
-                "heading": "Withdrawals and GPC signals per day",
+                "heading": f"Withdrawals and GPC signals per {activity_bucket}",
                 "svg": charts.line_chart(
                     "chart-activity",
-                    f"Withdrawals and GPC opt-outs per day, {span}",
+                    f"Withdrawals and GPC opt-outs per {activity_bucket}, {span}",
                     f"{data['totals']['withdrawals']} withdrawals and {data['totals']['gpc_events']} decisions "
                     f"from a GPC signal ({data['totals']['gpc_share'] or 0}% of all) in the period.",
-                    day_labels,
-                    [
-                        ("withdrawals", [r["withdrawals"] for r in data["daily"]]),
-                        ("GPC signals", [r["gpc"] for r in data["daily"]]),
-                    ],
+                    [f"{d:%d %b}" for d in activity_starts],
+                    [("withdrawals", withdrawals), ("GPC signals", gpc)],
                     integer=True,
                     empty="No withdrawals and no GPC signals in this period.",
                 ),

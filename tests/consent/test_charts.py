@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 from consent.console import charts
-from consent.console.dashboard import Period, rate_buckets
+from consent.console.dashboard import Period, activity_buckets, rate_buckets
 
 
 def y_tick_labels(svg):
@@ -63,3 +63,13 @@ def test_busy_or_short_periods_stay_daily():
     assert rate_buckets(_data(30, 40, 10))[0] == "day"
     bucket, starts, rates = rate_buckets(_data(7, 1, 1))
     assert bucket == "day" and len(starts) == 7 and rates["analytics"] == [100.0] * 7
+
+
+def test_sparse_withdrawals_and_gpc_are_summed_per_week():
+    days = Period(date(2026, 1, 1), date(2026, 1, 28)).days
+    daily = [{"withdrawals": 1 if i % 9 == 0 else 0, "gpc": 2 if i == 20 else 0} for i in range(28)]
+    bucket, starts, withdrawals, gpc = activity_buckets({"days": days, "daily": daily})
+    assert bucket == "week" and len(starts) == 4
+    assert sum(withdrawals) == 4 and sum(gpc) == 2 and gpc == [0, 0, 2, 0]
+    busy = [{"withdrawals": 1, "gpc": 0}] * 28
+    assert activity_buckets({"days": days, "daily": busy})[0] == "day"
