@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.console import charts, people
@@ -145,8 +146,8 @@ def dashboard(request):
                 "svg": charts.bar_chart(
                     "chart-languages",
                     f"Consent rate by banner language, {span}",
-                    "; ".join(f"{r['key']}: {r['rate']}% of {r['decisions']}" for r in data["languages"]),
-                    [r["key"] for r in data["languages"]],
+                    "; ".join(f"{_language(r['key'])}: {r['rate']}% of {r['decisions']}" for r in data["languages"]),
+                    [_language(r["key"]) for r in data["languages"]],
                     [("consent rate", [r["rate"] for r in data["languages"]])],
                     max_value=100,
                     suffix="%",
@@ -172,6 +173,14 @@ def dashboard(request):
         ],
     )
     return TemplateResponse(request, "console/dashboard.html", context)
+
+
+def _language(code):
+    """A language code as a DPO reads it ("French (fr)"); unknown codes as they are."""
+    try:
+        return f"{get_language_info(code)['name']} ({code})"
+    except KeyError:
+        return code
 
 
 def chart_csv(request, site_key, chart):

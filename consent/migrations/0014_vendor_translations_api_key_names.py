@@ -7,6 +7,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="apikey",
+            options={"verbose_name": "API key", "verbose_name_plural": "API keys"},
+        ),
         migrations.AddField(
             model_name="vendor",
             name="translations",
