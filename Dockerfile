@@ -1,10 +1,14 @@
 # The consent platform behind gunicorn. Configure it through the environment (see README):
 # SECRET_KEY and ALLOWED_HOSTS are required; REDIS_URL a shared Redis; DATABASE_URL points at PostgreSQL in production
-# (the default is an SQLite file under /app/var, for a quick look only).
-# Apply migrations before starting a new version:  docker run --rm --env-file .env IMAGE python manage.py migrate
+# (the default is an SQLite file under /app/var, for a quick look only: mount a volume there,
+# -v consent-var:/app/var, or the data goes with the container).
+# The container applies migrations before it starts serving (MIGRATE_ON_START=1, the default). With
+# several replicas, set MIGRATE_ON_START=0 and run them once per release instead:
+#   docker run --rm --env-file .env IMAGE python manage.py migrate
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
+    MIGRATE_ON_START=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -39,12 +43,13 @@ USER app
 
 EXPOSE 8000
 
-# Healthy when /healthz answers 200 (the app is up and the database answers). The request names the
+# Healthy when /healthz answers 200 (the app is up, the database answers and is fully migrated). The request names the
 # first allowed host, so that host checking accepts it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, sys, urllib.request as r; h = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; q = r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}); sys.exit(0 if r.urlopen(q, timeout=4).status == 200 else 1)"
 
 # Workers: set WEB_CONCURRENCY (gunicorn reads it); threaded workers keep connections alive, as in
 # bench/decisions.sh; the heartbeat file lives in memory. No access log: request paths can name subjects.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", \
-     "--threads", "2", "--worker-tmp-dir", "/dev/shm", "--timeout", "30", "--error-logfile", "-"]
+CMD ["sh", "-c", "if [ \"$MIGRATE_ON_START\" = 1 ]; then python manage.py migrate --no-input || exit 1; fi; \
+exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --worker-class gthread --threads 2 \
+--worker-tmp-dir /dev/shm --timeout 30 --error-logfile -"]

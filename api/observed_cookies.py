@@ -1,6 +1,6 @@
 """Public endpoint of the banner runtime: report cookie names no declaration covers (drift)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -23,6 +23,7 @@ class CookieReportThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": f"{site_key}:{client_ip(request)}"}
 
 
+@extend_schema_serializer(component_name="ObservedCookies")  # shown as ObservedCookiesRequest
 class ObservedCookiesRequest(serializers.Serializer):
     names = serializers.ListField(child=serializers.CharField(), max_length=MAX_NAMES)
     page = serializers.CharField(required=False, allow_blank=True)

@@ -4,6 +4,7 @@ The views validate by hand (the decision endpoint is the hot path and serializer
 there); these serializers only describe the wire formats to drf-spectacular.
 """
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from consent.models import Decision, Method
@@ -169,6 +170,7 @@ class SubjectConsentsSerializer(serializers.Serializer):
     history = HistoryEntrySerializer(many=True)
 
 
+@extend_schema_serializer(component_name="Check")  # shown as CheckRequest
 class CheckRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField()
     subjects = serializers.ListField(child=serializers.CharField(max_length=128), max_length=10_000)

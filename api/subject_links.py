@@ -18,8 +18,9 @@ from features.centre.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_
 from features.centre.unsubscribe import list_unsubscribe_headers
 
 _LINK = inline_serializer("PreferenceLink", {"url": serializers.URLField(), "expires_at": serializers.DateTimeField()})
+# Request components get "Request" appended (COMPONENT_SPLIT_REQUEST): this one is "NewPreferenceLinkRequest".
 _LINK_REQUEST = inline_serializer(
-    "PreferenceLinkRequest",
+    "NewPreferenceLink",
     {
         "email": serializers.EmailField(
             required=False, allow_null=True, help_text="Contact address for policy-change notices."

@@ -119,6 +119,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# Times in the console (subject pages, rights queue) are shown in this zone; the ledger stays in UTC.
+CONSOLE_TIME_ZONE = env.str("CONSOLE_TIME_ZONE", default=TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
 

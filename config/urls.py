@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from features.centre.views import healthz, home
+from config.views import favicon, healthz
+from demo.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -14,4 +16,5 @@ urlpatterns = [
     # The embed (/c/<site>.js) is the most requested URL: resolve it first.
     path("", include("cookies.urls")),
     path("", include("features.centre.urls")),
+    path("", include("demo.urls")),
 ]

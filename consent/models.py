@@ -129,6 +129,10 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
     def __str__(self):
         return f"{self.site.key}:{self.prefix}"
 
@@ -205,6 +209,8 @@ class Vendor(models.Model):
     country = models.CharField(max_length=2, blank=True)
     policy_url = models.URLField(blank=True)
     purposes = models.ManyToManyField(Purpose, related_name="vendors", blank=True)
+    # {"fr": {"name": "..."}}: the name in other languages, when it is a description, not a brand.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["site", "name"]
@@ -220,6 +226,11 @@ class Vendor(models.Model):
 
     def has_events(self):
         return self.pk is not None and ConsentEvent.objects.filter(vendor_id=self.pk).exists()
+
+    def text(self, language, field="name"):
+        """The vendor's name (or another field) in `language`, else its own name."""
+        value = ((self.translations or {}).get(language) or {}).get(field)
+        return value or (self.name if field == "name" else "")
 
 
 class PolicyKind(models.TextChoices):

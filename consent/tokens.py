@@ -31,13 +31,16 @@ class TokenError(Exception):
     """A token that is malformed, signed with another secret, or expired."""
 
 
-def make_api_key(site, *, name="default", scopes=None):
-    """Create an ApiKey; return (row, plaintext key). The plaintext is never stored."""
+def make_api_key(site, *, name="default", scopes=None, plaintext=None):
+    """Create an ApiKey; return (row, plaintext key). The plaintext is never stored.
+
+    `plaintext` re-creates a key handed out before (the demo keeps its keys across databases).
+    """
     from consent.models import ApiKey
 
-    prefix = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    plaintext = f"{API_KEY_PREFIX}_{prefix}_{secret}"
+    if plaintext is None:
+        plaintext = f"{API_KEY_PREFIX}_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+    prefix = plaintext.split("_", 2)[1]
     row = ApiKey.objects.create(
         site=site,
         name=name,

@@ -258,6 +258,8 @@ def build(site, period):
         "period": period,
         "days": days,
         "purposes": [p.key for p in purposes],
+        "purpose_names": {p.key: p.text("en", "name") for p in purposes},
+        "counts": {keys[pid]: (granted[pid], chosen[pid]) for pid in keys},
         "rate": {keys[pid]: [_rate(granted[pid][i], chosen[pid][i]) for i in range(len(days))] for pid in keys},
         "rate_overall": {keys[pid]: _rate(sum(granted[pid]), sum(chosen[pid])) for pid in keys},
         "daily": [
@@ -278,6 +280,48 @@ def build(site, period):
         "languages": _audience_rows(by_language),
         "campaigns": campaigns(site, period),
     }
+
+
+# Fewer decisions than this per purpose and day on average: the rate chart shows weeks, not days.
+MIN_DAILY_DECISIONS = 10
+
+
+def _bounds(n, size):
+    """[(start, end)) index ranges of `size` days counted back from the last day (the first may be shorter)."""
+    if size == 1:
+        return [(i, i + 1) for i in range(n)]
+    starts = [0, *list(range(n - size, 0, -size))[::-1]]
+    return list(zip(starts, [*starts[1:], n], strict=True))
+
+
+def rate_buckets(data):
+    """("day" or "week", first day of each bucket, {purpose key: [rate or None per bucket]}).
+
+    A daily rate over three decisions swings from 0 to 100 % and leaves gaps on quiet days, so
+    sparse periods are grouped into 7-day buckets counted back from the period's last day (the
+    first one may be shorter); a bucket's rate is its granted share of all its choices.
+    """
+    days, counts = data["days"], data["counts"]
+    decided = sum(sum(chosen) for _, chosen in counts.values())
+    sparse = len(days) > 14 and counts and decided < MIN_DAILY_DECISIONS * len(days) * len(counts)
+    bounds = _bounds(len(days), 7 if sparse else 1)
+    rates = {
+        key: [_rate(sum(granted[a:b]), sum(chosen[a:b])) for a, b in bounds]
+        for key, (granted, chosen) in counts.items()
+    }
+    return ("week" if sparse else "day"), [days[a] for a, _ in bounds], rates
+
+
+def activity_buckets(data):
+    """("day" or "week", first day of each bucket, withdrawals, GPC signals): weekly sums when days are
+    mostly empty, so a handful of events reads as a trend rather than lone spikes."""
+    days, daily = data["days"], data["daily"]
+    busy_days = sum(1 for r in daily if r["withdrawals"] or r["gpc"])
+    sparse = len(days) > 14 and busy_days < len(days) / 2
+    bounds = _bounds(len(days), 7 if sparse else 1)
+    withdrawals = [sum(r["withdrawals"] for r in daily[a:b]) for a, b in bounds]
+    gpc = [sum(r["gpc"] for r in daily[a:b]) for a, b in bounds]
+    return ("week" if sparse else "day"), [days[a] for a, _ in bounds], withdrawals, gpc
 
 
 def _banner_order(method):

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from console import signin
+from console.navigation import console_links, group_app_list
 
 
 class ConsoleSite(admin.AdminSite):
@@ -37,6 +38,13 @@ class ConsoleSite(admin.AdminSite):
         context["console_links"] = console_links(user) if user.is_authenticated else []
         return context
 
+    def get_app_list(self, request, app_label=None):
+        """The index and the sidebar grouped by task (console.navigation); app pages as Django has them."""
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None or not request.user.is_authenticated:
+            return app_list
+        return group_app_list(app_list, request.user)
+
     def get_urls(self):
         from console import views
 
@@ -46,20 +54,8 @@ class ConsoleSite(admin.AdminSite):
             path("console/dashboard/<slug:site_key>/<slug:chart>.csv", wrap(views.chart_csv), name="console_chart_csv"),
             path("console/subjects/", wrap(views.subject_lookup), name="console_subjects"),
             path("console/subjects/<int:subject_id>/", wrap(views.subject_detail), name="console_subject"),
+            path("console/banner/", wrap(views.banner_sites), name="console_banners"),
             path("console/banner/<slug:site_key>/", wrap(views.banner_editor), name="console_banner"),
             path("console/two-factor/", wrap(views.two_factor), name="console_two_factor"),
         ]
         return urls + super().get_urls()
-
-
-def console_links(user):
-    """Navigation for the console pages this user may open (nothing personal for editors)."""
-    from consent.roles import can
-
-    links = []
-    if can(user, "dashboard"):
-        links.append(("console_dashboard", "Dashboard"))
-    if can(user, "subjects"):
-        links.append(("console_subjects", "Subject look-up"))
-    links.append(("console_two_factor", "Two-factor"))
-    return links

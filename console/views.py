@@ -14,15 +14,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from api.input_guard import has_control_characters
 from consent.exceptions import ConsentError
-from consent.models import AliasKind, Notification, RightsRequest, Site, Subject, SubjectAlias
+from consent.models import Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
-from consent.selectors import subject_consents
 from consent.services import record_audit
-from console import charts
+from console import charts, people
 from console import dashboard as queries
 from console.exports import csv_response
 from cookies.models import BannerVersion
@@ -68,9 +68,13 @@ def dashboard(request):
     if site is None:
         return TemplateResponse(request, "console/dashboard.html", context)
     data = queries.build(site, period)
-    day_labels = [d.strftime("%m-%d") for d in data["days"]]
-    span = f"{period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}"
-    rate_summary = ", ".join(f"{k} {v}%" for k, v in data["rate_overall"].items() if v is not None) or "no decisions"
+    span = f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+    names = data["purpose_names"]
+    rate_summary = (
+        ", ".join(f"{names[k]} {v}%" for k, v in data["rate_overall"].items() if v is not None) or "no decisions"
+    )
+    bucket, bucket_starts, rates = queries.rate_buckets(data)
+    activity_bucket, activity_starts, withdrawals, gpc = queries.activity_buckets(data)
     camp = data["campaigns"]
     context.update(
         data=data,
@@ -79,15 +83,23 @@ def dashboard(request):
         charts=[
             {
                 "name": "consent-rate",
-                "heading": "Consent rate per purpose, per day",
-                "svg": charts.line_chart(
+                "heading": f"Consent rate per purpose, per {bucket}",
+                "wide": True,
+                "svg": charts.small_multiples(
                     "chart-consent-rate",
-                    f"Daily consent rate per purpose, {span}",
-                    f"Share of decisions that granted each purpose, per day. Over the period: {rate_summary}.",
-                    day_labels,
-                    [(k, data["rate"][k]) for k in data["purposes"]],
-                    y_max=100,
-                    y_suffix="%",
+                    f"{'Daily' if bucket == 'day' else 'Weekly'} consent rate per purpose, {span}",
+                    f"Share of decisions that granted each purpose, per {bucket}"
+                    + (" (too few decisions per day for daily rates)" if bucket == "week" else "")
+                    + f". Over the period: {rate_summary}.",
+                    [f"{d:%d %b}" for d in bucket_starts],
+                    [
+                        (
+                            names[k]
+                            + (f": {data['rate_overall'][k]}% overall" if data["rate_overall"][k] is not None else ""),
+                            rates[k],
+                        )
+                        for k in data["purposes"]
+                    ],
                 ),
             },
             {
@@ -104,17 +116,16 @@ def dashboard(request):
             },
             {
                 "name": "activity",
-                "heading": "Withdrawals and GPC signals per day",
+                "heading": f"Withdrawals and GPC signals per {activity_bucket}",
                 "svg": charts.line_chart(
                     "chart-activity",
-                    f"Withdrawals and GPC opt-outs per day, {span}",
+                    f"Withdrawals and GPC opt-outs per {activity_bucket}, {span}",
                     f"{data['totals']['withdrawals']} withdrawals and {data['totals']['gpc_events']} decisions "
                     f"from a GPC signal ({data['totals']['gpc_share'] or 0}% of all) in the period.",
-                    day_labels,
-                    [
-                        ("withdrawals", [r["withdrawals"] for r in data["daily"]]),
-                        ("GPC signals", [r["gpc"] for r in data["daily"]]),
-                    ],
+                    [f"{d:%d %b}" for d in activity_starts],
+                    [("withdrawals", withdrawals), ("GPC signals", gpc)],
+                    integer=True,
+                    empty="No withdrawals and no GPC signals in this period.",
                 ),
             },
             {
@@ -136,8 +147,8 @@ def dashboard(request):
                 "svg": charts.bar_chart(
                     "chart-languages",
                     f"Consent rate by banner language, {span}",
-                    "; ".join(f"{r['key']}: {r['rate']}% of {r['decisions']}" for r in data["languages"]),
-                    [r["key"] for r in data["languages"]],
+                    "; ".join(f"{_language(r['key'])}: {r['rate']}% of {r['decisions']}" for r in data["languages"]),
+                    [_language(r["key"]) for r in data["languages"]],
                     [("consent rate", [r["rate"] for r in data["languages"]])],
                     max_value=100,
                     suffix="%",
@@ -157,11 +168,20 @@ def dashboard(request):
                     or "No notices sent.",
                     [f"policy v{c['policy_version']}" for c in camp],
                     [(s, [c[s] for c in camp]) for s in ("queued", "sent", "failed", "acknowledged")],
+                    empty="No policy-change notices sent.",
                 ),
             },
         ],
     )
     return TemplateResponse(request, "console/dashboard.html", context)
+
+
+def _language(code):
+    """A language code as a DPO reads it ("French (fr)"); unknown codes as they are."""
+    try:
+        return f"{get_language_info(code)['name']} ({code})"
+    except KeyError:
+        return code
 
 
 def chart_csv(request, site_key, chart):
@@ -212,6 +232,8 @@ def subject_lookup(request):
         # The middleware refuses these first; the form keeps its own guard for direct callers.
         error, query = "The search must not contain control characters.", ""
     results = find_subjects(query, site) if query else None
+    if results is not None:
+        results = [(s, people.reference(s), people.local_time(people.first_decision(s), "%d %b %Y")) for s in results]
     return TemplateResponse(
         request,
         "console/subjects.html",
@@ -220,16 +242,11 @@ def subject_lookup(request):
     )
 
 
-def _label(subject):
-    aliases = {a.kind: a.value for a in subject.aliases.all()}
-    return aliases.get(AliasKind.USER) or aliases.get(AliasKind.VISITOR) or f"subject {subject.pk}"
-
-
 def subject_detail(request, subject_id):
     """A person's current state per purpose and full history; staff access is itself audited."""
     _require(request, "subjects")
     subject = get_object_or_404(Subject.objects.select_related("site").prefetch_related("aliases"), pk=subject_id)
-    state = subject_consents(subject.site, subject.pk, label=_label(subject))
+    page = people.subject_page(subject)
     as_csv = request.GET.get("format") == "csv"
     if as_csv:
         _require(request, "export")
@@ -253,19 +270,26 @@ def subject_detail(request, subject_id):
                 h["policy_version"],
                 h["banner_version"],
             ]
-            for h in state["history"]
+            for h in page["state"]["history"]
         )
         return csv_response(f"subject-{subject.pk}-history.csv", header, rows)
+    reference = people.reference(subject)
     context = _context(
         request,
-        f"Subject {subject.pk}",
+        f"{reference} at {subject.site.name}",
         subject=subject,
-        state=state,
-        purposes=list(state["purposes"].items()),
-        history=list(reversed(state["history"])),
-        rights_requests=RightsRequest.objects.filter(subject=subject).order_by("-received_at"),
+        reference=reference,
+        since=people.local_time(people.first_decision(subject), "%d %b %Y"),
+        erased_on=people.local_time(subject.erased_at, "%d %b %Y"),
+        current=page["current"],
+        history=page["history"],
+        rights_requests=[
+            (r, people.local_time(r.due_at, "%d %b %Y"))
+            for r in RightsRequest.objects.filter(subject=subject).order_by("-received_at")
+        ],
         notifications=Notification.objects.filter(subject=subject).select_related("policy_version"),
         can_export=can(request.user, "export"),
+        time_zone=people.console_zone().key,
     )
     return TemplateResponse(request, "console/subject.html", context)
 
@@ -305,6 +329,17 @@ def _initial_texts(site, draft):
     source = draft or BannerVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version").first()
     texts = source.texts if source else {}
     return {f"{lang}__{key}": value for lang, values in texts.items() for key, value in (values or {}).items()}
+
+
+def banner_sites(request):
+    """The banner editor's way in from the navigation: one link per site, with its published version."""
+    _require(request, "edit_banner")
+    sites = Site.objects.order_by("name")
+    published = {}
+    for version in BannerVersion.objects.filter(published_at__isnull=False).order_by("site_id", "-version"):
+        published.setdefault(version.site_id, version)
+    rows = [(site, published.get(site.pk)) for site in sites]
+    return TemplateResponse(request, "console/banner_sites.html", _context(request, "Banner editor", rows=rows))
 
 
 def banner_editor(request, site_key):

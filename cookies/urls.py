@@ -6,7 +6,4 @@ urlpatterns = [
     path("c/<slug:site_key>.js", views.embed, name="embed"),
     path("c/<slug:site_key>/details.json", views.details, name="embed-details"),
     path(".well-known/gpc.json", views.gpc_support, name="gpc-support"),
-    path("demo/", views.demo, name="demo"),
-    path("demo/_frame/", views.demo_frame, name="demo-frame"),
-    path("demo/<slug:site_key>/", views.demo, name="demo-site"),
 ]

@@ -7,16 +7,12 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
 from consent.exceptions import NotFound
 from consent.models import Site
 from cookies import published
-from cookies.models import CookieDeclaration
 from cookies.responses import encoded_response
-from cookies.services import current_banner
 from cookies.wire import details_payload, embed_config
 
 RUNTIME = settings.BASE_DIR / "static" / "consent" / "banner.js"
@@ -149,52 +145,6 @@ def details(request, site_key):
 
 
 # --- demo host pages ------------------------------------------------------------------------
-
-DEMO_SITES = {"network": "/demo/", "mailer": "/demo/mailer/"}
-
-
-def _origin(request):
-    return f"{request.scheme}://{request.get_host()}"
-
-
-def _strict_csp(response, request):
-    """The demo pages run under the strictest policy a customer might use: only this host."""
-    origin = _origin(request)
-    response["Content-Security-Policy"] = f"default-src 'self'; script-src {origin}; style-src {origin}"
-    return response
-
-
-def _demo_cookie_names(site, purpose, fallback):
-    """Cookie names the demo's gated scripts set: the site's declared ones (patterns made concrete)."""
-    names = [
-        c.name.replace("*", "demo")
-        for c in CookieDeclaration.objects.filter(site=site, purpose__key=purpose, storage="cookie")[:3]
-    ]
-    return " ".join(names) or fallback
-
-
-@require_safe
-def demo(request, site_key="network"):
-    """A host page that embeds the banner with one tag, like a customer's site."""
-    site = Site.objects.filter(key=site_key).first()
-    if site is None or current_banner(site) is None:
-        response = render(request, "cookies/demo_missing.html", {"site_key": site_key}, status=404)
-        return _strict_csp(response, request)
-    context = {
-        "site": site,
-        "embed_url": f"{_origin(request)}/c/{site.key}.js?lang={site.default_language}",
-        "analytics_cookies": _demo_cookie_names(site, "analytics", "_demo_analytics"),
-        "ads_cookies": _demo_cookie_names(site, "advertising", "_demo_ads"),
-        "others": {key: path for key, path in DEMO_SITES.items() if key != site.key},
-    }
-    return _strict_csp(render(request, "cookies/demo.html", context), request)
-
-
-@require_safe
-@xframe_options_sameorigin
-def demo_frame(request):
-    """The gated iframe's content: stands for a third-party embed (video, map)."""
-    return _strict_csp(render(request, "cookies/demo_frame.html"), request)
 
 
 @require_safe

@@ -66,7 +66,12 @@ def load_site(spec, *, now=None):
 
     vendors = {}
     for v in spec["vendors"]:
-        values = {"name": v["name"], "country": v.get("country", ""), "policy_url": v.get("policy_url", "")}
+        values = {
+            "name": v["name"],
+            "country": v.get("country", ""),
+            "policy_url": v.get("policy_url", ""),
+            "translations": v.get("translations", {}),
+        }
         vendor = _sync(Vendor, {"site": site, "key": v["key"]}, values)
         wanted = {purposes[key].pk for key in v["purposes"]}
         if set(vendor.purposes.values_list("pk", flat=True)) != wanted:

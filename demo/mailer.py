@@ -170,24 +170,28 @@ SITE = {
         {
             "key": "eu_hosting",
             "name": "Hosting provider (European Union)",
+            "translations": {"fr": {"name": "Hébergeur (Union européenne)"}},
             "country": "",
             "purposes": ["essential", "security"],
         },
         {
             "key": "card_payments",
             "name": "Card payment processor",
+            "translations": {"fr": {"name": "Prestataire de paiement par carte"}},
             "country": "",
             "purposes": ["essential"],
         },
         {
             "key": "audience_tools",
             "name": "Audience measurement tools",
+            "translations": {"fr": {"name": "Outils de mesure d'audience"}},
             "country": "",
             "purposes": ["analytics"],
         },
         {
             "key": "ad_partners",
             "name": "Advertising partners",
+            "translations": {"fr": {"name": "Partenaires publicitaires"}},
             "country": "",
             "purposes": ["advertising"],
         },

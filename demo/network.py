@@ -254,18 +254,21 @@ SITE = {
         {
             "key": "partner_ads",
             "name": "Advertising partners (self-regulatory programmes)",
+            "translations": {"fr": {"name": "Partenaires publicitaires (programmes d'autorégulation)"}},
             "country": "",
             "purposes": ["advertising", "third_party_sharing"],
         },
         {
             "key": "research_partners",
             "name": "Trusted research partners",
+            "translations": {"fr": {"name": "Partenaires de recherche de confiance"}},
             "country": "",
             "purposes": ["research"],
         },
         {
             "key": "eu_hosting",
             "name": "Hosting and infrastructure providers (Europe)",
+            "translations": {"fr": {"name": "Hébergeurs et fournisseurs d'infrastructure (Europe)"}},
             "country": "",
             "purposes": ["essential", "security"],
         },

@@ -59,6 +59,10 @@ def pages(db, settings):
     staff = Client()
     staff.force_login(get_user_model().objects.create_superuser("html", "html@example.test", "x"))
     rendered["dashboard"] = staff.get("/admin/console/dashboard/?site=network")
+    rendered["console-index"] = staff.get("/admin/")
+    rendered["banner-sites"] = staff.get("/admin/console/banner/")
+    rendered["rights-queue"] = staff.get("/admin/consent/rightsrequest/")
+    rendered["subject"] = staff.get(f"/admin/console/subjects/{subject_id}/")
     for name, response in rendered.items():
         assert response.status_code in (200, 400), (name, response.status_code)
         assert response["Content-Type"].startswith("text/html"), name

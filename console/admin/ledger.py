@@ -38,6 +38,7 @@ from consent.models import (
 from consent.roles import can
 from consent.services import record_audit
 from console.exports import csv_response
+from console.people import local_time, reference
 from features import policies, rights
 
 
@@ -438,7 +439,7 @@ class NotificationAdmin(CsvExportMixin, ReadOnlyAdmin):
 class SubjectAdmin(ReadOnlyAdmin):
     """Look-up by the site's user id, a visitor id or the email (exact matches)."""
 
-    list_display = ("__str__", "site", "alias_list", "email", "created_at", "erased_at", "open_link")
+    list_display = ("person", "site", "alias_list", "email", "created_at", "erased_at", "open_link")
     list_filter = ("site", ("erased_at", admin.EmptyFieldListFilter))
     search_fields = ("=aliases__value", "=email")
     search_help_text = "Exact site user id, visitor id or email."
@@ -447,9 +448,13 @@ class SubjectAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site").prefetch_related("aliases")
 
+    @admin.display(description="Person")
+    def person(self, obj):
+        return reference(obj)
+
     @admin.display(description="Known as")
     def alias_list(self, obj):
-        return ", ".join(f"{a.kind}:{a.value}" for a in obj.aliases.all())
+        return ", ".join(f"{a.get_kind_display()}: {a.value}" for a in obj.aliases.all())
 
     @admin.display(description="")
     def open_link(self, obj):
@@ -570,13 +575,13 @@ class RightsRequestAdmin(ReadOnlyAdmin):
     """The queue: oldest due first, overdue ones marked; extension and completion go through
     features.rights so the limits (three months at most, a reason) and the audit trail hold."""
 
-    list_display = ("id", "kind", "site", "subject_id", "status", "received_at", "due", "completed_at")
+    list_display = ("id", "kind", "site", "person", "status", "received", "due", "completed")
     list_filter = (OverdueFilter, "status", "kind", "site")
-    list_select_related = ("site",)
+    list_select_related = ("site", "subject")
     ordering = ("due_at",)
     readonly_fields = (
         "site",
-        "subject",
+        "person",
         "kind",
         "status",
         "details",
@@ -592,12 +597,36 @@ class RightsRequestAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields  # the person by the site's reference instead of "subject 1203"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("subject__aliases")
+
+    @admin.display(description="Person")
+    def person(self, obj):
+        """The site's own reference, linked to the person's page (for those who may see it)."""
+        if obj.subject is None:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:console_subject", args=[obj.subject_id]), reference(obj.subject)
+        )
+
+    @admin.display(description="Received", ordering="received_at")
+    def received(self, obj):
+        return local_time(obj.received_at, "%d %b %Y")
+
+    @admin.display(description="Completed", ordering="completed_at")
+    def completed(self, obj):
+        return local_time(obj.completed_at, "%d %b %Y") or "–"
+
     @admin.display(description="Due", ordering="due_at")
     def due(self, obj):
         overdue = obj.status in (RightsRequestStatus.OPEN, RightsRequestStatus.EXTENDED) and obj.due_at < timezone.now()
+        due = local_time(obj.due_at, "%d %b %Y")
         if overdue:
-            return format_html('<strong class="console-overdue">{} — overdue</strong>', f"{obj.due_at:%Y-%m-%d}")
-        return f"{obj.due_at:%Y-%m-%d}"
+            return format_html('<strong class="console-overdue">{} — overdue</strong>', due)
+        return due
 
     def get_urls(self):
         return [

@@ -136,6 +136,14 @@ def current_policy_version(site, now=None):
     return max((p.version for p in in_force.values()), default=None)
 
 
+@dataclass(frozen=True)
+class VendorLabel:
+    """A vendor as the centre shows it: its name in the page's language."""
+
+    name: str
+    country: str
+
+
 @dataclass
 class PurposeRow:
     purpose: Purpose
@@ -184,7 +192,7 @@ def purpose_rows(site, subject_id, language, now=None):
                 allowed=verdict.allowed,
                 needs_reconsent=verdict.needs_reconsent,
                 expired=verdict.expired,
-                vendors=list(purpose.vendors.all()),
+                vendors=[VendorLabel(v.text(language), v.country) for v in purpose.vendors.all()],
                 policy_version=state.policy_version if state else None,
                 updated_at=state.updated_at if state else None,
             )

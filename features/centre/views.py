@@ -3,8 +3,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,27 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
-from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
+from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind
 from consent.services import is_minor
 from features import notifications, rights
 from features.centre import preferences, unsubscribe
-
-
-def home(request):
-    """Landing page of a running platform: where the admin, the API docs and the demo sites are."""
-    return render(request, "home.html", {"sites": Site.objects.order_by("name")})
-
-
-def healthz(request):
-    """For load balancers and the container healthcheck: the app is up and the database answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any database failure means unhealthy
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
-
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
 # Thin views over features.centre.preferences, features.centre.unsubscribe, features.notifications and features.rights.

@@ -2,13 +2,19 @@
 
 import json
 import re
+from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
+
+from consent.models import Site
+from consent.tokens import make_api_key
 
 PATHS = {
     "/api/v1/sites/{site_key}/config": ["get"],
@@ -52,3 +58,35 @@ def test_schema_and_docs_are_served_without_any_cdn():
     assert "swagger-ui" in html
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets and all(url.startswith("/static/") for url in assets), assets
+
+
+def test_schema_names_have_no_doubled_request_suffix(client):
+    """COMPONENT_SPLIT_REQUEST appends "Request"; no component may end up as "...RequestRequest"."""
+    schema = client.get("/api/schema/?format=json").json()
+    names = set(schema["components"]["schemas"])
+    assert not [n for n in names if "RequestRequest" in n]
+    assert {"CheckRequest", "NewPreferenceLinkRequest", "ObservedCookiesRequest", "PreferenceLink"} <= names
+
+
+def _doc_curls():
+    """(path, body) of every curl POST in docs/api.md."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    found = []
+    for block in re.findall(r"```\n(curl -X POST .*?)```", text, re.S):
+        url = re.search(r"http://127\.0\.0\.1:8000(\S+)", block).group(1)
+        body = re.search(r"-d '(.*?)'", block, re.S).group(1)
+        found.append((url, body))
+    return found
+
+
+@pytest.mark.django_db
+def test_the_curl_examples_of_the_docs_work_against_the_demo(client):
+    """A newcomer copies them after ./dev.sh serve: they must not answer 400."""
+    call_command("load_demo", stdout=StringIO())
+    _, key = make_api_key(Site.objects.get(key="network"))
+    curls = _doc_curls()
+    assert len(curls) >= 2
+    for url, body in curls:
+        response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+        expected = 201 if url.endswith("/decisions") else 200
+        assert response.status_code == expected, (url, response.content)

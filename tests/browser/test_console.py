@@ -1,12 +1,15 @@
 """Sign in to the console as each role (password + TOTP code), open the dashboard over the demo
 loader's weeks of generated decisions, take a screenshot and check what each role may see."""
 
+import json
+
 import pytest
 from django.core.management import call_command
 
-from consent.models import Site
-from consent.roles import AUDITOR, DPO, EDITOR
+from consent.models import RightsRequest, Site
+from consent.roles import AUDITOR, DPO, EDITOR, setup_roles
 from console import dashboard
+from tests.browser.conftest import axe_violations
 from tests.staff import PASSWORD, current_code, make_staff
 
 pytestmark = pytest.mark.browser
@@ -48,3 +51,84 @@ def test_each_role_signs_in_with_totp_and_sees_its_dashboard(live_server, transa
             page.goto(live_server.url + "/admin/consent/purpose/")
             add_links = page.locator(".object-tools a.addlink").count()
             assert add_links == (1 if role == DPO else 0)
+
+
+def _screens(page, base):
+    """Every console screen the signed-in user can reach from the index and the top navigation."""
+    page.goto(base + "/admin/")
+    hrefs = page.eval_on_selector_all(
+        "#content-main .module a[href^='/admin/'], nav.console-nav a[href^='/admin/']",
+        "links => links.map(a => a.getAttribute('href'))",
+    )
+    screens = ["/admin/"]
+    for href in hrefs:
+        if href.endswith("/add/") or href in screens:
+            continue
+        screens.append(href)
+    return screens
+
+
+def _shot_name(role, path):
+    slug = path.strip("/").replace("admin/", "", 1).replace("/", "-") or "index"
+    return f"console-{role.lower()}-{slug}.png"
+
+
+def test_every_console_screen_per_role_is_screenshot_and_accessible(live_server, transactional_db, page, artifacts):
+    """Walks every screen of every role, saves a screenshot of each for review and runs axe-core on it."""
+    call_command("load_demo", history=45, visitors=150, stdout=open("/dev/null", "w"))
+    setup_roles()  # the groups as a migrated database has them (a flush between tests can leave them partial)
+    devices = {role: make_staff(role.lower(), role)[1] for role in (DPO, EDITOR, AUDITOR)}
+    overdue = RightsRequest.objects.filter(site__key="network", status="open").order_by("due_at").first()
+    subject_ref = overdue.subject.aliases.get(kind="user").value
+    problems = {}
+    for role, device in devices.items():
+        page.context.clear_cookies()
+        sign_in(page, live_server.url, role.lower(), device)
+        screens = _screens(page, live_server.url)
+        assert "/admin/console/dashboard/" in screens
+        assert ("/admin/console/banner/" in screens) == (role != AUDITOR)  # auditors change nothing
+        if role != EDITOR:
+            # People: the look-up, a person's page and the rights queue with a request.
+            screens += [
+                f"/admin/console/subjects/?q={subject_ref}",
+                f"/admin/console/subjects/{overdue.subject_id}/",
+                f"/admin/consent/rightsrequest/{overdue.pk}/change/",
+            ]
+            assert "/admin/consent/rightsrequest/" in screens
+        else:
+            assert not [s for s in screens if "subject" in s or "rightsrequest" in s]
+        if role != AUDITOR:
+            screens.append("/admin/console/banner/network/")
+        for path in screens:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, (role, path)
+            assert page.locator("#content h1, #content-main").count() >= 1
+            page.screenshot(path=str(artifacts / _shot_name(role, path.split("?")[0])), full_page=True)
+            if role == DPO or path.startswith("/admin/console/"):
+                found = axe_violations(page, "#content")
+                if found:
+                    problems[f"{role} {path}"] = found
+        if role != EDITOR:
+            page.goto(live_server.url + "/admin/consent/rightsrequest/")
+            assert page.locator(".console-overdue").count() >= 1
+            assert page.get_by_role("link", name=subject_ref).count() >= 1
+    assert problems == {}, json.dumps(problems, indent=1)
+
+
+@pytest.mark.parametrize("path,lang", [("/demo/", "en"), ("/demo/mailer/", "fr"), ("/demo/crm/", "en")])
+def test_demo_pages_in_their_language(live_server, transactional_db, page, artifacts, path, lang):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    page.goto(live_server.url + path)
+    assert page.locator("html").get_attribute("lang") == lang
+    page.locator("#choice").wait_for()
+    page.screenshot(path=str(artifacts / f"demo-{lang}-{path.strip('/').replace('/', '-')}.png"), full_page=True)
+    heading = page.locator("main h2").first.inner_text()
+    assert heading == ("Ce qui demande votre consentement ici" if lang == "fr" else "What needs consent here")
+
+
+def test_the_landing_page_links_every_demo_site(live_server, transactional_db, page, artifacts):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    page.goto(live_server.url + "/")
+    page.screenshot(path=str(artifacts / "home.png"), full_page=True)
+    assert page.locator("a:has-text('Demo site:')").count() == Site.objects.count()
+    assert axe_violations(page) == []

@@ -2,6 +2,7 @@
 publishing, subject look-up, rights requests and audited exports (real HTTP, real database)."""
 
 import io
+import re
 import uuid
 from datetime import timedelta
 
@@ -233,8 +234,14 @@ def test_subject_look_up_by_user_id_email_or_visitor_id(dpo, site):
         assert f"/admin/console/subjects/{subject_id}/" in html, query
     assert "Nobody is known" in dpo.get("/admin/console/subjects/", {"q": "user-4"}).content.decode()
     detail = dpo.get(f"/admin/console/subjects/{subject_id}/").content.decode()
-    assert "withdrawn" in detail and "accept" not in detail.split('id="history"')[0].lower()[-10:]
+    assert "Withdrawn" in detail and "accept" not in detail.split('id="history"')[0].lower()[-10:]
     assert detail.count("<tr><td>") >= 3  # three events in the history
+    # The site's reference, purpose names and times to the minute, never ids, keys or ISO strings.
+    assert "<title>user-42 at Acme" in detail and not re.search(r"Subject (ID )?\d", detail)
+    history = detail.split('id="history"')[1]
+    assert "<td>Advertising</td>" in history and "<td>advertising</td>" not in history
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d{6}", detail)
+    assert re.search(r"<td>\d{2} \w{3} \d{4}, \d{2}:\d{2} UTC</td>", history)
     assert AuditEvent.objects.filter(action="subject.viewed", subject_id=subject_id, actor_label="dpo").exists()
     csv = b"".join(dpo.get(f"/admin/console/subjects/{subject_id}/", {"format": "csv"}).streaming_content).decode()
     assert csv.splitlines()[0].startswith("recorded_at,purpose")
@@ -288,3 +295,14 @@ def test_audit_trail_export_follows_the_filters_and_is_itself_audited(site):
     assert "'=HYPERLINK" in everything  # formulas are neutralised for spreadsheets
     exported = AuditEvent.objects.filter(action="auditevent.exported", actor_label="auditor")
     assert exported.count() == 2 and exported.first().data["filters"] in ({}, {"action": "banner.published"})
+
+
+def test_rights_queue_names_people_by_the_sites_reference(dpo, site):
+    subject_id = resolve_subject(site, user_id="crm-001203")
+    request = open_rights_request(site, subject_id, "access", now=timezone.now() - timedelta(days=40))
+    html = dpo.get("/admin/consent/rightsrequest/").content.decode()
+    assert f'<a href="/admin/console/subjects/{subject_id}/">crm-001203</a>' in html
+    assert "Subject ID" not in html and f"subject {subject_id}" not in html
+    assert "overdue" in html
+    page = dpo.get(f"/admin/consent/rightsrequest/{request.pk}/change/").content.decode()
+    assert "crm-001203" in page and f"subject {subject_id}" not in page

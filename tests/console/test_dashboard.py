@@ -115,6 +115,10 @@ def test_page_draws_accessible_svg_charts_and_offers_the_numbers_as_csv(history)
     assert html.count('role="img"') == len(dashboard.CHARTS)
     assert '<title id="chart-consent-rate-title">Daily consent rate per purpose' in html
     assert "<polyline" in html and "<script" not in html.split('id="content-main"')[1]
+    languages = html.split('id="chart-languages"')[1].split("</svg>")[0]
+    assert ">French (fr)</text>" in languages and ">English (en)</text>" in languages
+    rate_chart = html.split('id="chart-consent-rate"')[1].split("</svg>")[0]
+    assert ">Marketing email</text>" in rate_chart and "marketing_email" not in rate_chart
     csv = b"".join(client.get("/admin/console/dashboard/acme/consent-rate.csv", query).streaming_content).decode()
     lines = csv.splitlines()
     assert lines[0] == "day,analytics,advertising,marketing_email,surveys"

@@ -4,7 +4,9 @@ import re
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from consent.ledger import verify_chain
 from consent.models import (
@@ -16,12 +18,14 @@ from consent.models import (
     Method,
     PolicyVersion,
     Purpose,
+    RightsRequest,
     Site,
     Subject,
     Vendor,
 )
 from consent.tokens import find_api_key
 from cookies.models import BannerVersion, CookieDeclaration
+from demo.loader import SPECS
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +41,7 @@ MODELS = (
     ConsentEvent,
     ConsentState,
     DecisionReceipt,
+    RightsRequest,
 )
 
 
@@ -137,10 +142,19 @@ def test_history_records_a_verifiable_realistic_ledger():
     # A person can refuse one company within a purpose they accepted (vendor-level refusal).
     assert ConsentEvent.objects.filter(site__key="crm", vendor__isnull=False, decision="denied").exists()
 
-    # Running it again does not add a second history.
+    # A few rights requests per site, through the rights service: one overdue, one answered.
+    assert "rights requests network: 3, one of them overdue" in out
+    queue = RightsRequest.objects.filter(site=network)
+    now = timezone.now()
+    assert queue.filter(status="open", due_at__lt=now).count() == 1
+    assert queue.filter(status="open", due_at__gte=now).count() == 1
+    assert queue.filter(status="completed").count() == 1
+    assert all(r.subject.aliases.filter(kind="user").exists() for r in queue)
+
+    # Running it again does not add a second history, nor more requests.
     before = counts()
     out = run("load_demo", "--history", "60", "--visitors", "150")
-    assert "history network: already present" in out
+    assert "history network: already present" in out and "rights requests" not in out
     assert counts() == before
 
 
@@ -149,7 +163,8 @@ def test_history_days_are_bounded():
         call_command("load_demo", "--history", "0", stdout=StringIO())
 
 
-def test_create_demo_admin_prints_a_working_login_and_api_keys(client):
+def test_create_demo_admin_prints_a_working_login_and_api_keys(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
     run("load_demo")
     out = run("create_demo_admin")
     match = re.search(r"^admin: http://127\.0\.0\.1:8000/admin/  user: dpo  password: (\S+)$", out, re.M)
@@ -158,12 +173,47 @@ def test_create_demo_admin_prints_a_working_login_and_api_keys(client):
     keys = dict(re.findall(r"^api key (\S+): (\S+)$", out, re.M))
     assert set(keys) == {"network", "mailer", "crm"}
     assert find_api_key(keys["network"]).site.key == "network"
+    assert (tmp_path / "demo-credentials.json").stat().st_mode & 0o077 == 0
 
-    # A second run resets the password and replaces the demo keys.
+    # A second run (the next serve) prints the same login and keys, and they still work.
     again = run("create_demo_admin")
-    new_password = re.search(r"password: (\S+)$", again, re.M).group(1)
-    assert new_password != match.group(1)
-    assert not client.login(username="dpo", password=match.group(1))
-    assert client.login(username="dpo", password=new_password)
-    assert find_api_key(keys["network"]) is None
+    assert again == out
+    assert client.login(username="dpo", password=match.group(1))
+    assert find_api_key(keys["network"]).site.key == "network"
     assert ApiKey.objects.filter(site__key="network", revoked_at__isnull=True).count() == 1
+
+
+def test_demo_keys_survive_a_new_database(client, settings, tmp_path):
+    """With var/db.sqlite3 removed but the credentials kept, the same keys are re-created."""
+    settings.VAR_DIR = tmp_path
+    run("load_demo")
+    keys = dict(re.findall(r"^api key (\S+): (\S+)$", run("create_demo_admin"), re.M))
+    ApiKey.objects.all().delete()
+    get_user_model().objects.all().delete()
+    out = run("create_demo_admin")
+    assert dict(re.findall(r"^api key (\S+): (\S+)$", out, re.M)) == keys
+    assert find_api_key(keys["crm"]).site.key == "crm"
+    password = re.search(r"password: (\S+)$", out, re.M).group(1)
+    assert client.login(username="dpo", password=password)
+
+
+def test_a_revoked_demo_key_is_replaced(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    run("load_demo")
+    keys = dict(re.findall(r"^api key (\S+): (\S+)$", run("create_demo_admin"), re.M))
+    ApiKey.objects.filter(site__key="mailer").update(revoked_at=timezone.now())
+    new = dict(re.findall(r"^api key (\S+): (\S+)$", run("create_demo_admin"), re.M))
+    assert new["network"] == keys["network"] and new["mailer"] != keys["mailer"]
+    assert find_api_key(new["mailer"]).site.key == "mailer" and find_api_key(keys["mailer"]) is None
+
+
+def test_the_landing_page_and_every_demo_page_link_every_demo_site(client):
+    run("load_demo")
+    home = client.get("/").content.decode()
+    for spec in SPECS:
+        assert f'<a href="{spec["demo_path"]}">Demo site: {spec["name"]}</a>' in home
+        page = client.get(spec["demo_path"])
+        assert page.status_code == 200
+        others = [s for s in SPECS if s is not spec]
+        for other in others:
+            assert f'href="{other["demo_path"]}"' in page.content.decode()

@@ -2,12 +2,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo.history import generate_history
 from demo.loader import PUBLISHED_DAYS_AGO, SPECS, load_site
+from demo.requests import add_rights_requests
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo sites built from real privacy policies (idempotent). "
-        "With --history DAYS, also record realistic decisions over the past DAYS days."
+        "With --history DAYS, also record realistic decisions over the past DAYS days and a few rights "
+        "requests (one overdue)."
     )
 
     def add_arguments(self, parser):
@@ -31,3 +33,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"history {site.key}: already present, left as it is")
             else:
                 self.stdout.write(f"history {site.key}: {visitors} visitors, {written} events over {history} days")
+            added = add_rights_requests(site)
+            if added:
+                self.stdout.write(f"rights requests {site.key}: {added}, one of them overdue")
