@@ -129,8 +129,32 @@ def record_audit(*, action, site=None, actor=None, actor_label=None, subject=Non
 
 _FIND_ALIAS_SQL = {}
 
+# How each kind of reference is looked up: the alias kinds searched, the first found winning.
+# A server-side ref may name a site user or a banner visitor (user ids win); a visitor id from
+# the banner and a user id from a subject token each name only their own kind.
+REF_KINDS = (AliasKind.USER, AliasKind.VISITOR)
+VISITOR_KINDS = (AliasKind.VISITOR,)
+USER_KINDS = (AliasKind.USER,)
 
-def find_subject(site, ref, *, kinds=(AliasKind.USER, AliasKind.VISITOR)):
+
+def single_reference(visitor_id=None, user_id=None, ref=None):
+    """(kinds searched, alias a new subject gets) for a request naming one reference, else None.
+
+    The one rule every path uses to turn a reference into a subject: the general path
+    (`resolve_subject`) and the one-statement first decision on PostgreSQL both search the
+    same kinds, so the same reference can never name two subjects depending on the path.
+    A visitor id with a user id is a link (`resolve_subject` handles it): None.
+    """
+    if ref is not None:
+        return REF_KINDS, (AliasKind.USER, ref)
+    if user_id is None:
+        return VISITOR_KINDS, (AliasKind.VISITOR, visitor_id)
+    if not visitor_id:
+        return USER_KINDS, (AliasKind.USER, user_id)
+    return None
+
+
+def find_subject(site, ref, *, kinds=REF_KINDS):
     """The subject a site refers to by its user id or a visitor id (user ids win), or None."""
     kinds = tuple(kinds)
     sql = _FIND_ALIAS_SQL.get(len(kinds))
@@ -204,29 +228,26 @@ def resolve_subject(site, *, visitor_id=None, user_id=None, ref=None, create=Tru
 
 
 def _resolve_subject(site, visitor_id, user_id, ref, create, email):
-    if ref is not None:
-        found = find_subject(site, ref)
+    single = single_reference(visitor_id, user_id, ref)
+    if single is not None:
+        kinds, alias = single
+        found = find_subject(site, alias[1], kinds=kinds)
         if found or not create:
             return found, False
-        return _create_subject(site, [(AliasKind.USER, ref)], email, with_flag=True)
-    if user_id is not None:
-        found = find_subject(site, user_id, kinds=(AliasKind.USER,))
-        if found is None and visitor_id:
-            found = find_subject(site, visitor_id, kinds=(AliasKind.VISITOR,))
-            if found:
-                _attach_alias(site, found, AliasKind.USER, user_id)
-        if found is None:
-            if not create:
-                return None, False
-            aliases = [(AliasKind.USER, user_id)] + ([(AliasKind.VISITOR, visitor_id)] if visitor_id else [])
-            return _create_subject(site, aliases, email, with_flag=True)
-        if visitor_id:
-            _attach_alias(site, found, AliasKind.VISITOR, visitor_id)
-        return found, False
-    found = find_subject(site, visitor_id, kinds=(AliasKind.VISITOR,))
-    if found or not create:
-        return found, False
-    return _create_subject(site, [(AliasKind.VISITOR, visitor_id)], email, with_flag=True)
+        return _create_subject(site, [alias], email, with_flag=True)
+    # A visitor signing in as a user: the user's subject wins and the visitor id moves to it.
+    found = find_subject(site, user_id, kinds=USER_KINDS)
+    if found is None:
+        found = find_subject(site, visitor_id, kinds=VISITOR_KINDS)
+        if found:
+            _attach_alias(site, found, AliasKind.USER, user_id)
+    if found is None:
+        if not create:
+            return None, False
+        aliases = [(AliasKind.USER, user_id), (AliasKind.VISITOR, visitor_id)]
+        return _create_subject(site, aliases, email, with_flag=True)
+    _attach_alias(site, found, AliasKind.VISITOR, visitor_id)
+    return found, False
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -636,7 +657,7 @@ def record_decision(
             }
             birth_year = minor_birth_year(site, age, now)
             body = _record_first_decision(site, first, wanted, fields, subject_label, print_, birth_year)
-            _remember_alias(site, first)
+            _remember_alias(site, first[1])
             if body is not None:
                 return body, True
     existing = _stored_receipt(site, receipt_id)
@@ -706,7 +727,11 @@ def record_decision(
 _WRITE_FIRST_SQL = f"""
 WITH a AS (
     INSERT INTO consent_subjectalias (site_id, subject_id, kind, value, created_at)
-    VALUES (%(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s)
+    SELECT %(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM consent_subjectalias
+        WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(%(kinds)s::text[])
+    )
     ON CONFLICT DO NOTHING
     RETURNING subject_id
 ), s AS (
@@ -792,21 +817,20 @@ def _remember_alias(site, alias):
 
 
 def _first_decision_alias(site, visitor_id, user_id, ref):
-    """The one alias a new subject would get, if this request may take the first-decision path."""
+    """(kinds searched, the one alias a new subject would get), if this request may take the
+    first-decision path; the same resolution as `resolve_subject` (see `single_reference`)."""
     if connection.vendor != "postgresql" or has_webhooks(site.id):
         return None
-    if ref is not None and visitor_id is None and user_id is None:
-        alias = (AliasKind.USER, ref)
-    elif visitor_id and user_id is None and ref is None:
-        alias = (AliasKind.VISITOR, visitor_id)
-    else:
-        return None
-    return None if (site.pk, *alias) in _known_aliases else alias
+    single = single_reference(visitor_id, user_id, ref)
+    if single is None or ref is None and (user_id is not None or not visitor_id):
+        return None  # a signed-in user (subject token) or no reference at all: the general path
+    return None if (site.pk, *single[1]) in _known_aliases else single
 
 
-def _record_first_decision(site, alias, wanted, fields, subject_label, print_, birth_year=None):
+def _record_first_decision(site, reference, wanted, fields, subject_label, print_, birth_year=None):
     """Record a decision as a new subject's first, in one statement; the receipt body, or None
     when the alias already has a subject or the receipt id was used before (general path)."""
+    kinds, alias = reference
     subject_id = _subject_ids.take()
     events = _chain_events(site, subject_id, wanted, {}, 0, "", make=_EventDraft, **fields)
     now, receipt_id = fields["recorded_at"], fields["receipt_id"]
@@ -826,6 +850,7 @@ def _record_first_decision(site, alias, wanted, fields, subject_label, print_, b
         "subject": subject_id,
         "kind": alias[0],
         "value": alias[1],
+        "kinds": list(kinds),
         "birth_year": birth_year,
         "fingerprint": print_,
         "body": json.dumps(body),
