@@ -9,6 +9,7 @@ import threading
 import uuid
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -39,16 +40,23 @@ MAX_REF_LENGTH = 128
 # --- small helpers -------------------------------------------------------------------------
 
 
+def fast_paths():
+    """Whether the one-statement writes of PostgreSQL are used (the `LEDGER_FAST_PATHS` setting,
+    on by default). Off, PostgreSQL takes the general path SQLite takes; the differential test
+    compares the two."""
+    return connection.vendor == "postgresql" and getattr(settings, "LEDGER_FAST_PATHS", True)
+
+
 _INSERT_PLANS = {}
 
 
-def _insert_plan(model):
+def _insert_plan(model, with_pk=False):
     """(quoted columns, fields) for inserting rows of a model, worked out once per model."""
-    plan = _INSERT_PLANS.get(model)
+    plan = _INSERT_PLANS.get((model, with_pk))
     if plan is None:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         quote = connection.ops.quote_name
-        plan = _INSERT_PLANS[model] = (", ".join(quote(f.column) for f in fields), fields)
+        plan = _INSERT_PLANS[(model, with_pk)] = (", ".join(quote(f.column) for f in fields), fields)
     return plan
 
 
@@ -69,7 +77,7 @@ def _insert_rows(objs, *, skip_conflicts=False):
             raise NotImplementedError("skip_conflicts needs INSERT ... RETURNING")
         return type(objs[0]).objects.bulk_create(objs)
     meta = objs[0]._meta
-    columns, fields = _insert_plan(type(objs[0]))
+    columns, fields = _insert_plan(type(objs[0]), with_pk=objs[0].pk is not None)
     params = []
     for obj in objs:
         for field in fields:
@@ -180,13 +188,18 @@ def _create_subject(site, aliases, email="", *, with_flag=False):
     """
     if connection.features.can_return_rows_from_bulk_insert:
         # No savepoint: the aliases skip conflicts, and a lost race undoes its own new rows.
-        subject = _insert_rows([Subject(site=site, email=email or "")])[0]
+        # On PostgreSQL the id comes from the same block as the first-decision statement's: one
+        # way to number new subjects, whichever path writes them.
+        taken = _subject_ids.take() if connection.vendor == "postgresql" else None
+        subject = _insert_rows([Subject(id=taken, site=site, email=email or "")])[0]
         rows = [SubjectAlias(site=site, subject=subject, kind=kind, value=value) for kind, value in aliases]
         if _insert_rows(rows, skip_conflicts=True):
             return (subject.pk, True) if with_flag else subject.pk
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM consent_subjectalias WHERE subject_id = %s", [subject.pk])
             cursor.execute("DELETE FROM consent_subject WHERE id = %s", [subject.pk])
+        if taken is not None:
+            _subject_ids.give_back(taken)
     else:
         try:
             with transaction.atomic():
@@ -552,7 +565,7 @@ def append_events(
         user_agent=user_agent,
         evidence=evidence,
     )
-    if events and connection.vendor == "postgresql":
+    if events and fast_paths():
         _write_chain(site, subject_id, events, states)
         queue_changes(site, subject_id, events)
         return events
@@ -783,6 +796,11 @@ class _SubjectIds:
                     self._free = [row[0] for row in reversed(cursor.fetchall())]
             return self._free.pop()
 
+    def give_back(self, subject_id):
+        """An id taken and not used (nothing was written with it) is used by the next new subject."""
+        with self._lock:
+            self._free.append(subject_id)
+
     def forget(self):
         with self._lock:
             self._free = []
@@ -819,7 +837,7 @@ def _remember_alias(site, alias):
 def _first_decision_alias(site, visitor_id, user_id, ref):
     """(kinds searched, the one alias a new subject would get), if this request may take the
     first-decision path; the same resolution as `resolve_subject` (see `single_reference`)."""
-    if connection.vendor != "postgresql" or has_webhooks(site.id):
+    if not fast_paths() or has_webhooks(site.id):
         return None
     single = single_reference(visitor_id, user_id, ref)
     if single is None or ref is None and (user_id is not None or not visitor_id):
@@ -861,12 +879,19 @@ def _record_first_decision(site, reference, wanted, fields, subject_label, print
             with connection.cursor() as cursor:
                 cursor.execute(_WRITE_FIRST_SQL, params)
                 written = cursor.fetchone()[0]
-    except IntegrityError:
+    except IntegrityError as exc:
         # A receipt id used before, or (after a sequence reset) a subject id taken: either
-        # way the general path knows what to answer.
-        _subject_ids.forget()
+        # way the general path knows what to answer. Only in the second case is the block stale.
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
+        if constraint.startswith("consent_subject"):
+            _subject_ids.forget()
+        else:
+            _subject_ids.give_back(subject_id)
         return None
-    return body if written else None
+    if not written:
+        _subject_ids.give_back(subject_id)
+        return None
+    return body
 
 
 # --- minors: parental consent ---------------------------------------------------------------
