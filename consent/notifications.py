@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from consent.models import ConsentEvent, Notification, NotificationStatus
 from consent.preferences import LinkError, make_preference_link
-from consent.services import record_audit
+from consent.services.audit import record_audit
 
 MAX_ATTEMPTS = 5
 ACK_SALT = "consent.notification-ack"

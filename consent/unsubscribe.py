@@ -15,7 +15,7 @@ from django.urls import reverse
 from consent.exceptions import ConsentError
 from consent.models import ConsentState, Decision, Method, Purpose, Site, Subject
 from consent.preferences import LinkError, current_policy_version, subject_ref
-from consent.services import record_decision
+from consent.services.decisions import record_decision
 
 SALT = "consent.unsubscribe"
 ONE_CLICK = "List-Unsubscribe=One-Click"

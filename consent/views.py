@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent import notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
-from consent.services import is_minor
+from consent.services.minors import is_minor
 
 
 def home(request):

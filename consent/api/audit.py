@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from consent.exceptions import ConsentError
 from consent.models import AliasKind, AuditEvent, ConsentEvent, Decision, SubjectAlias
 from consent.selectors import iso
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 
 CONSENT, AUDIT = "consent", "audit"  # source names; also their order at equal times (descending)
 KINDS = ("consent", "staff", "notification")

@@ -14,7 +14,8 @@ from consent.exceptions import ConsentError, NotFound
 from consent.models import Purpose, Subject
 from consent.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
 from consent.selectors import iso
-from consent.services import find_subject, record_audit, resolve_subject
+from consent.services.audit import record_audit
+from consent.services.subjects import find_subject, resolve_subject
 from consent.unsubscribe import list_unsubscribe_headers
 
 _LINK = inline_serializer("PreferenceLink", {"url": serializers.URLField(), "expires_at": serializers.DateTimeField()})

@@ -23,7 +23,7 @@ from consent.exceptions import ConsentError
 from consent.models import AliasKind, Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
 from consent.selectors import subject_consents
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from cookies.models import BannerVersion
 from cookies.services import TEXT_KEYS, preview_config, publish_banner_draft, validate_texts
 

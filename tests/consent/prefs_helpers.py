@@ -6,7 +6,8 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from consent.models import ConsentEvent, Subject
 from consent.preferences import make_preference_link
-from consent.services import find_subject, record_decision
+from consent.services.decisions import record_decision
+from consent.services.subjects import find_subject
 
 
 def grant(site, ref, decisions, **kw):

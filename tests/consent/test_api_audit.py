@@ -10,7 +10,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from consent.models import Site
-from consent.services import record_audit, record_decision
+from consent.services.audit import record_audit
+from consent.services.decisions import record_decision
 from consent.tokens import make_api_key
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

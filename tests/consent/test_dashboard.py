@@ -11,7 +11,8 @@ from consent.console import dashboard
 from consent.exceptions import ConsentError
 from consent.models import AuditEvent, Notification, NotificationStatus, PolicyVersion, Purpose
 from consent.roles import AUDITOR, EDITOR
-from consent.services import append_events, resolve_subject
+from consent.services.chain import append_events
+from consent.services.subjects import resolve_subject
 from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
 
 DAY1 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

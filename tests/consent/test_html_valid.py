@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from consent.models import Purpose, Site
-from consent.services import resolve_subject
+from consent.services.subjects import resolve_subject
 from consent.unsubscribe import unsubscribable, unsubscribe_url
 from tests.consent.prefs_helpers import open_centre
 

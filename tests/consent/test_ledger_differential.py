@@ -21,7 +21,6 @@ from django.db import connection, transaction
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from consent import services
 from consent.api import catalogue
 from consent.ledger import verify_chain
 from consent.models import (
@@ -38,7 +37,8 @@ from consent.models import (
     Vendor,
 )
 from consent.preferences import save_choices
-from consent.services import find_subject
+from consent.services import first_decision, subjects
+from consent.services.subjects import find_subject
 from consent.tokens import make_api_key, sign_subject_token
 from consent.unsubscribe import unsubscribe
 
@@ -225,8 +225,8 @@ def play(seed, *, fast):
         reset_sequences()
         cache.clear()
         catalogue.clear()
-        services._known_aliases.clear()
-        services._subject_ids.forget()
+        first_decision.known_aliases.clear()
+        subjects.subject_ids.forget()
         site = make_site()
         with mock.patch("secrets.token_hex", lambda n: "ab" * n):  # the key's prefix is evidence
             _, key = make_api_key(site)

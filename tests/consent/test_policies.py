@@ -12,7 +12,7 @@ from consent.exceptions import ConsentError
 from consent.models import AuditEvent, Notification, PolicyVersion, Subject
 from consent.policies import create_draft, publish_policy, update_draft
 from consent.selectors import subject_consents, who_may
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from tests.consent.prefs_helpers import FlakyEmailBackend, grant, make_user, open_centre
 
 FLAKY = "tests.consent.prefs_helpers.FlakyEmailBackend"

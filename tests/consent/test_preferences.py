@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from consent.models import DecisionReceipt, LegalBasis, Purpose, Site, Subject
 from consent.preferences import make_preference_link
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from consent.tokens import sign_subject_token
 from tests.consent.prefs_helpers import events, make_user, open_centre
 

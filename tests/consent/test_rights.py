@@ -25,7 +25,7 @@ from consent.rights import (
     open_rights_request,
     reject_rights_request,
 )
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from tests.consent.prefs_helpers import make_user, open_centre
 
 

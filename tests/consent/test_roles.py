@@ -9,7 +9,8 @@ from django.test import Client
 from consent.models import AuditEvent, Purpose, RightsRequest, Webhook
 from consent.rights import open_rights_request
 from consent.roles import AUDITOR, DPO, EDITOR, PERSONAL_MODELS, setup_roles
-from consent.services import record_decision, resolve_subject
+from consent.services.decisions import record_decision
+from consent.services.subjects import resolve_subject
 from tests.consent.console_support import fast_hashing, make_staff, sign_in  # noqa: F401
 
 CONFIG_PAGES = [

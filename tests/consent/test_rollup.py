@@ -21,7 +21,8 @@ from consent.models import (
     Vendor,
 )
 from consent.rollup import roll_up
-from consent.services import append_events, resolve_subject
+from consent.services.chain import append_events
+from consent.services.subjects import resolve_subject
 from consent.tasks import roll_up_stats
 from tests.consent.test_dashboard import DAY1, DAY2, PERIOD, record
 from tests.consent.test_dashboard import history as history  # noqa: F401 (a fixture)

@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from consent.models import AliasKind, ConsentState, Decision, Method, Purpose, Subject, SubjectAlias
 from consent.preferences import make_preference_link, read_preference_link, save_choices
-from consent.services import find_subject, record_decision
+from consent.services.decisions import record_decision
+from consent.services.subjects import find_subject
 from consent.unsubscribe import unsubscribe
 
 

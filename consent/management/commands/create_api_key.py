@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from consent.api.auth import SCOPES
 from consent.models import Site
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from consent.tokens import make_api_key
 
 
