@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_migrate
 
+from consent.signals import consent_recorded
+
 ROLE_TABLES = {"auth_group", "auth_permission", "auth_group_permissions", "django_content_type"}
 
 
@@ -24,3 +26,7 @@ class ConsentConfig(AppConfig):
     def ready(self):
         # After django_otp's post_migrate (earlier in INSTALLED_APPS), so its permissions exist for the DPO.
         post_migrate.connect(create_roles, sender=self, dispatch_uid="consent.create_roles")
+        # Listeners of the ledger: it announces each recorded change and calls none of them.
+        from consent.webhooks import on_consent_recorded  # models are loaded only once apps are ready
+
+        consent_recorded.connect(on_consent_recorded, dispatch_uid="consent.webhooks")

@@ -1,38 +1,11 @@
-"""Background work on the tasks API (django-tasks): run by `manage.py db_worker` in production."""
+"""Background work on the tasks API (django-tasks), run by `manage.py db_worker` in production.
 
-from django_tasks import task
+Each task lives next to what it does; this module names them all in one place (and keeps the
+paths of tasks queued before they moved working).
+"""
 
-from consent.models import Notification
+from consent.notifications import send_policy_notifications
+from consent.rollup import roll_up_stats
+from consent.webhooks import deliver_webhooks
 
-
-@task()
-def send_policy_notifications(notification_ids):
-    """Deliver a batch of policy-change notices; failures are retried one by one with backoff."""
-    from consent.notifications import RETRY, deliver, schedule_retry
-
-    outcomes = {}
-    for notification_id in notification_ids:
-        outcome = deliver(notification_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        if outcome == RETRY:
-            attempts = Notification.objects.filter(pk=notification_id).values_list("attempts", flat=True).first()
-            schedule_retry(notification_id, attempts or 1)
-    return outcomes
-
-
-@task()
-def deliver_webhooks(delivery_ids):
-    """POST consent changes to the site's webhooks; each failure reschedules itself with backoff."""
-    from consent.webhooks import deliver
-
-    return {str(pk): deliver(pk) for pk in delivery_ids}
-
-
-@task()
-def roll_up_stats(site_key=None):
-    """Add the events recorded since the last run to the dashboard's daily stats (every few minutes)."""
-    from consent.models import Site
-    from consent.rollup import roll_up
-
-    site = Site.objects.get(key=site_key) if site_key else None
-    return roll_up(site)
+__all__ = ["deliver_webhooks", "roll_up_stats", "send_policy_notifications"]

@@ -15,7 +15,7 @@ from consent.ledger import event_hash
 from consent.models import ConsentEvent, ConsentState, Subject
 from consent.rules import stored_decision
 from consent.services.sql import fast_paths, insert_rows
-from consent.webhooks import queue_changes
+from consent.signals import publish
 
 
 class EventDraft(SimpleNamespace):
@@ -246,7 +246,7 @@ def append_events(
     )
     if events and fast_paths():
         _write_chain(site, subject_id, events, states)
-        queue_changes(site, subject_id, events)
+        publish(site, subject_id, events)
         return events
     if events:
         seq, prev_hash = events[-1].seq, events[-1].hash
@@ -272,5 +272,5 @@ def append_events(
         cursor.execute(
             "UPDATE consent_subject SET last_seq = %s, last_hash = %s WHERE id = %s", [seq, prev_hash, subject_id]
         )
-    queue_changes(site, subject_id, events)
+    publish(site, subject_id, events)
     return events

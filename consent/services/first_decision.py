@@ -12,7 +12,6 @@ id used before breaks its unique constraint, and the general replay handling ans
 subjects, SQLite and visitor-to-user links take the general path.
 """
 
-import contextlib
 import json
 
 from django.db import IntegrityError, connection, transaction
@@ -21,7 +20,7 @@ from consent.services.chain import EVENT_COLUMNS, STATE_COLUMNS, EventDraft, cha
 from consent.services.receipts import receipt_body
 from consent.services.sql import fast_paths
 from consent.services.subjects import single_reference, subject_ids
-from consent.webhooks import has_webhooks
+from consent.signals import publish
 
 _WRITE_FIRST_SQL = f"""
 WITH a AS (
@@ -74,7 +73,7 @@ def remember_alias(site, alias):
 def first_decision_reference(site, visitor_id, user_id, ref):
     """(kinds searched, the one alias a new subject would get), if this request may take the
     first-decision path; the same resolution as `resolve_subject` (see `single_reference`)."""
-    if not fast_paths() or has_webhooks(site.id):
+    if not fast_paths():
         return None
     single = single_reference(visitor_id, user_id, ref)
     if single is None or ref is None and (user_id is not None or not visitor_id):
@@ -110,13 +109,23 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
         "fingerprint": print_,
         "body": json.dumps(body),
     }
+    failed = None
     try:
-        # Inside a caller's transaction a failed statement must not abort it: use a savepoint.
-        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(_WRITE_FIRST_SQL, params)
-                written = cursor.fetchone()[0]
+        # One transaction (a savepoint inside a caller's): the rows, and what listeners write
+        # when they are announced, commit together; a failed statement aborts nothing else.
+        with transaction.atomic():
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(_WRITE_FIRST_SQL, params)
+                    written = cursor.fetchone()[0]
+            except IntegrityError as exc:
+                failed = exc
+                raise
+            if written:
+                publish(site, subject_id, events)
     except IntegrityError as exc:
+        if exc is not failed:
+            raise  # a listener's error is not the statement's
         # A receipt id used before, or (after a sequence reset) a subject id taken: either
         # way the general path knows what to answer. Only in the second case is the block stale.
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
