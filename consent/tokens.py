@@ -17,6 +17,8 @@ import time
 
 from django.utils import timezone
 
+from consent.models import ApiKey
+
 API_KEY_PREFIX = "ck"
 
 
@@ -26,8 +28,6 @@ class TokenError(Exception):
 
 def make_api_key(site, *, name="default", scopes=None):
     """Create an ApiKey; return (row, plaintext key). The plaintext is never stored."""
-    from consent.models import ApiKey
-
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     plaintext = f"{API_KEY_PREFIX}_{prefix}_{secret}"
@@ -43,8 +43,6 @@ def make_api_key(site, *, name="default", scopes=None):
 
 def find_api_key(plaintext):
     """The live ApiKey for a presented key, or None. Compared in constant time."""
-    from consent.models import ApiKey
-
     parts = (plaintext or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
