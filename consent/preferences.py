@@ -227,6 +227,7 @@ def _record(
         decisions=decisions,
         method=method,
         ref=subject_ref(subject_id),
+        subject_id=subject_id,
         policy_version=current_policy_version(site),
         language=language,
         ip=ip,

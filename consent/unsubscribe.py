@@ -79,6 +79,7 @@ def unsubscribe(site, subject_id, purpose, *, ip=None, user_agent=""):
             decisions={purpose.key: Decision.WITHDRAWN},
             method=Method.EMAIL_LINK,
             ref=subject_ref(subject_id),
+            subject_id=subject_id,
             policy_version=current_policy_version(site),
             ip=ip,
             user_agent=user_agent,

@@ -129,14 +129,17 @@ def record_decision(
     age=None,
     parental_consent=None,
     catalogue=None,
+    subject_id=None,
 ):
     """Record one decision request: events, current state and receipt, in one transaction.
 
     Idempotent on `receipt_id`: a replay returns the stored receipt and `created=False`;
     the same id with different content is a conflict. Returns (receipt body, created).
     `age` / `parental_consent`: see `parental_consent_evidence` (minors).
-    A new visitor's first decision on PostgreSQL is written in one statement (see the section on
-    it below); anything else, or any conflict there, takes the general path that follows.
+    `subject_id`: the subject, for callers that already hold it (the preference centre, an
+    unsubscribe link); then no reference is resolved and `ref` is only the receipt's label.
+    A new visitor's first decision on PostgreSQL is written in one statement (`first_decision`);
+    anything else, or any conflict there, takes the general path that follows.
     """
     vendors = vendors if vendors is not None else {}
     if not isinstance(receipt_id, uuid.UUID):
@@ -154,7 +157,7 @@ def record_decision(
         }
     )
     now = now or timezone.now()
-    first = first_decision_reference(site, visitor_id, user_id, ref)
+    first = first_decision_reference(site, visitor_id, user_id, ref) if subject_id is None else None
     if first is not None:
         try:
             wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
@@ -189,9 +192,11 @@ def record_decision(
     wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
     try:
         with transaction.atomic():
-            subject_id, new_subject = resolve_subject(
-                site, visitor_id=visitor_id, user_id=user_id, ref=ref, with_flag=True
-            )
+            new_subject = False
+            if subject_id is None:
+                subject_id, new_subject = resolve_subject(
+                    site, visitor_id=visitor_id, user_id=user_id, ref=ref, with_flag=True
+                )
             evidence = parental_consent_evidence(
                 site, subject_id, wanted, evidence, age=age, parental_consent=parental_consent, now=now
             )

@@ -10,6 +10,7 @@ from consent.models import AliasKind, ConsentState, Decision, Method, Purpose, S
 from consent.preferences import make_preference_link, read_preference_link, save_choices
 from consent.services.decisions import record_decision
 from consent.services.subjects import find_subject
+from consent.tokens import sign_subject_token
 from consent.unsubscribe import unsubscribe
 
 
@@ -93,3 +94,18 @@ def test_record_decision_with_a_visitor_ref_after_a_banner_decision(site, client
     record_decision(site, receipt_id=uuid.uuid4(), decisions={"analytics": "denied"}, method=Method.API, ref="v-80")
     assert Subject.objects.filter(site=site).count() == 1
     assert state_of(find_subject(site, "v-80"), "analytics") == Decision.WITHDRAWN
+
+
+@pytest.mark.django_db
+def test_preference_centre_changes_the_subject_it_opened_even_if_its_visitor_id_is_someone_s_user_id(site, client):
+    """The centre holds the subject; it is not looked up again by a reference that may name another."""
+    banner(client, "dup", {"marketing_email": "granted"})
+    visitor = find_subject(site, "dup", kinds=(AliasKind.VISITOR,))
+    token = sign_subject_token(site, "dup")
+    banner(client, "v-other", {"marketing_email": "granted"}, subject_token=token)
+    user = find_subject(site, "dup", kinds=(AliasKind.USER,))
+    assert user != visitor
+    save_choices(site, visitor, {"marketing_email": "denied"})
+    unsubscribe(site, visitor, Purpose.objects.get(site=site, key="marketing_email"))
+    assert state_of(visitor, "marketing_email") == Decision.WITHDRAWN
+    assert state_of(user, "marketing_email") == Decision.GRANTED
