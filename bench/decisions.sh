@@ -13,6 +13,7 @@
 #   DURATION, CONNECTIONS wrk duration (default 20s) and connections (default 8)
 #   BENCH_VISITORS        draw visitors from a pool of this many (returning visitors) instead of
 #                         a new visitor per decision
+#   PORT                  loopback port for gunicorn (default 8101)
 #   PYTHON                interpreter with the requirements installed (default .venv/bin/python)
 set -euo pipefail
 
@@ -25,7 +26,7 @@ WORKERS=${WORKERS:-4}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-8}
-PORT=8101
+PORT=${PORT:-8101}
 DB=consent_bench_$$
 LOG=$(mktemp -t consent-bench-gunicorn.XXXXXX)
 
