@@ -27,6 +27,6 @@ class ConsentConfig(AppConfig):
         # After django_otp's post_migrate (earlier in INSTALLED_APPS), so its permissions exist for the DPO.
         post_migrate.connect(create_roles, sender=self, dispatch_uid="consent.create_roles")
         # Listeners of the ledger: it announces each recorded change and calls none of them.
-        from consent.webhooks import on_consent_recorded  # models are loaded only once apps are ready
+        from consent.webhooks import on_consent_recorded, wants_changes  # models load once apps are ready
 
-        consent_recorded.connect(on_consent_recorded, dispatch_uid="consent.webhooks")
+        consent_recorded.connect(on_consent_recorded, wants=wants_changes, dispatch_uid="consent.webhooks")

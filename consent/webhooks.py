@@ -112,6 +112,11 @@ def on_consent_recorded(sender, *, site, subject_id, events, **kwargs):
     queue_changes(site, subject_id, events)
 
 
+def wants_changes(site):
+    """The sites whose changes `on_consent_recorded` wants: those with an active webhook."""
+    return has_webhooks(site.id)
+
+
 def _enqueue(ids, run_after=None):
     task = deliver_webhooks
     if run_after is not None and task.get_backend().supports_defer:

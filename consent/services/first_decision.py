@@ -12,6 +12,7 @@ id used before breaks its unique constraint, and the general replay handling ans
 subjects, SQLite and visitor-to-user links take the general path.
 """
 
+import contextlib
 import json
 
 from django.db import IntegrityError, connection, transaction
@@ -20,7 +21,7 @@ from consent.services.chain import EVENT_COLUMNS, STATE_COLUMNS, EventDraft, cha
 from consent.services.receipts import receipt_body
 from consent.services.sql import fast_paths
 from consent.services.subjects import single_reference, subject_ids
-from consent.signals import publish
+from consent.signals import consent_recorded, publish
 
 _WRITE_FIRST_SQL = f"""
 WITH a AS (
@@ -110,10 +111,12 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
         "body": json.dumps(body),
     }
     failed = None
+    announce = consent_recorded.wanted(site)
     try:
-        # One transaction (a savepoint inside a caller's): the rows, and what listeners write
-        # when they are announced, commit together; a failed statement aborts nothing else.
-        with transaction.atomic():
+        # When a listener wants this site's changes, the rows and what it writes commit together
+        # in one transaction; else the statement is atomic on its own. Inside a caller's
+        # transaction a savepoint keeps a failed statement from aborting it.
+        with transaction.atomic() if announce or connection.in_atomic_block else contextlib.nullcontext():
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(_WRITE_FIRST_SQL, params)
@@ -121,7 +124,7 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
             except IntegrityError as exc:
                 failed = exc
                 raise
-            if written:
+            if written and announce:
                 publish(site, subject_id, events)
     except IntegrityError as exc:
         if exc is not failed:

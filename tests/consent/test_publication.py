@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import IntegrityError, connection
 
-from consent.models import ConsentEvent, Subject, Webhook, WebhookDelivery
+from consent.models import ConsentEvent, Site, Subject, Webhook, WebhookDelivery
 from consent.services.decisions import record_decision
 from consent.signals import consent_recorded
 from consent.webhooks import forget_site_webhooks
@@ -88,3 +88,25 @@ def test_webhook_deliveries_are_the_same_from_either_path(site, settings, forget
     assert payloads[0] == payloads[1] and [c["purpose"] for c in payloads[0]] == ["analytics", "surveys"]
     assert payloads[0][0]["recorded_at"] == "2026-04-01T12:00:00.000000Z"
     assert WebhookDelivery.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fast", PATHS)
+def test_a_site_nobody_wants_is_not_announced(site, settings, fast):
+    """Receivers say which sites they want; the first-decision statement then needs no transaction."""
+    settings.LEDGER_FAST_PATHS = fast
+    calls = []
+    other = Site.objects.create(key="other", name="Other")
+
+    def receiver(sender, *, site, **kwargs):
+        calls.append(site.key)
+
+    consent_recorded.connect(receiver, wants=lambda s: s.key == "other", dispatch_uid="test-other")
+    try:
+        assert not consent_recorded.wanted(site) and consent_recorded.wanted(other)
+        decide(site, {"analytics": "granted"}, visitor_id="v-3")
+        decide(site, {"analytics": "denied"}, visitor_id="v-3")
+    finally:
+        consent_recorded.disconnect(dispatch_uid="test-other")
+    assert calls == [] and ConsentEvent.objects.count() == 2
+    assert not consent_recorded.wanted(other)  # disconnected, its wish goes with it
