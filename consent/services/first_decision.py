@@ -4,7 +4,8 @@ Most decisions are the first one a visitor ever makes: the banner's answer on a 
 Then the subject, its alias, the events, the current state and the receipt are all new rows:
 nothing needs reading or locking. The new subject's id comes from the block `subjects` draws
 ahead from its sequence, the chain is hashed here, and one statement of data-modifying CTEs
-writes every row, atomically on its own: one round trip instead of ten. Every row hangs off the
+writes every row, atomically on its own: one round trip instead of ten (inside a transaction
+only when a listener wants the site's changes, see `consent.signals`). Every row hangs off the
 alias insert, which is skipped when the reference already names a subject, searched exactly as
 `subjects.single_reference` says (or on a conflict, if another request just created them): then
 nothing is written and the general path records the decision against that subject. A receipt
