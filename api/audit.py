@@ -18,7 +18,7 @@ from consent.csv_writer import csv_lines as write_csv_lines
 from consent.exceptions import ConsentError
 from consent.models import AliasKind, AuditEvent, ConsentEvent, Decision, SubjectAlias
 from consent.selectors import iso
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 
 CONSENT, AUDIT = "consent", "audit"  # source names; also their order at equal times (descending)
 KINDS = ("consent", "staff", "notification")

@@ -32,7 +32,7 @@ class Catalogue:
     policy_in_force: int | None = None  # what a decision that names no policy version was made under
 
     def as_pair(self):
-        """The (purposes, vendors) pair that consent.services expects."""
+        """The (purposes, vendors) pair that consent.services.decisions expects."""
         return self.purposes, self.vendors
 
 

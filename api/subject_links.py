@@ -13,7 +13,8 @@ from api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Purpose, Subject
 from consent.selectors import iso
-from consent.services import find_subject, record_audit, resolve_subject
+from consent.services.audit import record_audit
+from consent.services.subjects import find_subject, resolve_subject
 from features.centre.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
 from features.centre.unsubscribe import list_unsubscribe_headers
 

@@ -23,7 +23,8 @@ from consent.client_ip import client_ip
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method, Site
 from consent.selectors import subject_consents, who_may
-from consent.services import MAX_REF_LENGTH, find_subject, record_decision
+from consent.services.decisions import MAX_REF_LENGTH, record_decision
+from consent.services.subjects import find_subject
 from consent.tokens import TokenError, read_subject_token
 from cookies import published
 from cookies.responses import encoded_response

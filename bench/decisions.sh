@@ -13,7 +13,7 @@
 #   DURATION, CONNECTIONS wrk duration (default 20s) and connections (default 8)
 #   BENCH_VISITORS        draw visitors from a pool of this many (returning visitors) instead of
 #                         a new visitor per decision
-#   PORT                  port gunicorn listens on (default 8101)
+#   PORT                  loopback port for gunicorn (default 8101)
 #   PYTHON                interpreter with the requirements installed (default .venv/bin/python)
 set -euo pipefail
 

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC
 
+from consent.models import ConsentEvent, Subject
+
 # Tables the database refuses to change. The value is the condition under which a row is
 # frozen: None for always (append-only), else a column that is set once the row is published.
 GUARDED_TABLES = {
@@ -206,8 +208,6 @@ class ChainBreak:
 
 def verify_chain(site=None):
     """Recompute every subject's chain; return the first break found, or None."""
-    from consent.models import ConsentEvent, Subject
-
     events = ConsentEvent.objects.order_by("subject_id", "seq")
     subjects = Subject.objects.all()
     if site is not None:

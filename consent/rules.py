@@ -62,3 +62,16 @@ def vendor_allowed(purpose_verdict, vendor_state):
     if not purpose_verdict.allowed:
         return False
     return vendor_state is None or vendor_state.state not in REFUSED
+
+
+def stored_decision(purpose, requested, previous):
+    """Denying a consent that was granted is a withdrawal; for legitimate interest, an objection."""
+    if requested == Decision.EXPIRED:  # only recorded by the platform (expire_consents)
+        return Decision.EXPIRED
+    if requested == Decision.GRANTED:
+        return Decision.GRANTED
+    if purpose.legal_basis == LegalBasis.CONSENT and previous == Decision.GRANTED:
+        return Decision.WITHDRAWN
+    if requested == Decision.WITHDRAWN and previous != Decision.GRANTED:
+        return Decision.DENIED
+    return requested

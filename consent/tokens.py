@@ -17,6 +17,8 @@ import time
 
 from django.utils import timezone
 
+from consent.models import ApiKey
+
 # What an API key may be allowed to do; an empty scope list on a key grants every scope.
 SCOPES = {
     "decisions:write": "Record decisions for subjects (POST /subjects/{ref}/decisions).",
@@ -36,8 +38,6 @@ def make_api_key(site, *, name="default", scopes=None, plaintext=None):
 
     `plaintext` re-creates a key handed out before (the demo keeps its keys across databases).
     """
-    from consent.models import ApiKey
-
     if plaintext is None:
         plaintext = f"{API_KEY_PREFIX}_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
     prefix = plaintext.split("_", 2)[1]
@@ -53,8 +53,6 @@ def make_api_key(site, *, name="default", scopes=None, plaintext=None):
 
 def find_api_key(plaintext):
     """The live ApiKey for a presented key, or None. Compared in constant time."""
-    from consent.models import ApiKey
-
     parts = (plaintext or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None

@@ -21,7 +21,7 @@ from api.input_guard import has_control_characters
 from consent.exceptions import ConsentError
 from consent.models import Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from console import charts, people
 from console import dashboard as queries
 from console.exports import csv_response

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from consent.exceptions import ConsentError
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from cookies.models import CookieDeclaration, ObservedCookie, Storage
 
 MAX_NAMES = 50

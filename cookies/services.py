@@ -13,6 +13,7 @@ from consent.exceptions import ConsentError, NotFound
 from consent.models import PolicyKind, PolicyVersion, Purpose, Vendor
 from consent.rules import reconsent_floors
 from consent.selectors import iso
+from consent.services.audit import record_audit
 from cookies.models import BannerVersion, CookieDeclaration
 
 # Keys every language's texts should have; the runtime falls back to English for missing ones.
@@ -73,8 +74,6 @@ def validate_texts(site, texts):
 @transaction.atomic
 def publish_banner_draft(draft, *, actor=None, now=None):
     """Freeze a draft: give it the next version number and the current snapshot."""
-    from consent.services import record_audit
-
     if draft.published_at is not None:
         raise ConsentError("banner.already_published", "This banner version is already published.")
     validate_texts(draft.site, draft.texts)

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import AliasKind, ConsentEvent, Decision, Method, Purpose, Subject, SubjectAlias, Vendor
-from consent.services import append_events, minimise_ip
+from consent.services.chain import append_events
+from consent.services.decisions import minimise_ip
 from cookies.services import current_banner, current_policy
 
 GRANTED, DENIED = Decision.GRANTED, Decision.DENIED

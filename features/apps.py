@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from consent.signals import consent_recorded
+
 
 class FeaturesConfig(AppConfig):
     """Policies and notices, rights, the preference centre, webhooks, expiry and roll-ups.
@@ -10,3 +12,9 @@ class FeaturesConfig(AppConfig):
 
     name = "features"
     verbose_name = "Features on the ledger"
+
+    def ready(self):
+        # Listeners of the ledger: it announces each recorded change and calls none of them.
+        from features.webhooks import on_consent_recorded, wants_changes  # models load once apps are ready
+
+        consent_recorded.connect(on_consent_recorded, wants=wants_changes, dispatch_uid="features.webhooks")

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from consent.models import ConsentState, Decision, LegalBasis, Method, Site
-from consent.services import record_audit, record_system_decisions
+from consent.services.audit import record_audit
+from consent.services.decisions import record_system_decisions
 
 
 def expire_site(site, *, now=None):

@@ -1,7 +1,8 @@
 """Policy-change notices by email: delivery with retries, and acknowledgement.
 
-Delivery runs as background work (`features.tasks`): each attempt either sends the message (status
-`sent`), schedules a retry with a growing delay, or after `MAX_ATTEMPTS` gives up (`failed`).
+Delivery runs as background work (the `send_policy_notifications` task below): each attempt
+either sends the message (status `sent`), schedules a retry with a growing delay, or after
+`MAX_ATTEMPTS` gives up (`failed`).
 Every outcome and every acknowledgement is written to the audit trail. Nothing personal goes into
 logs or audit data: the notification and subject ids are enough to find the rest.
 """
@@ -16,9 +17,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from consent.models import ConsentEvent, Notification, NotificationStatus
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from features.centre.preferences import LinkError, make_preference_link
 
 MAX_ATTEMPTS = 5
@@ -215,8 +217,6 @@ def acknowledge(notification, *, via, now=None):
 
 def enqueue_deliveries(notification_ids, batch_size=200):
     """Hand the notifications to the task queue in batches."""
-    from features.tasks import send_policy_notifications
-
     ids = list(notification_ids)
     for start in range(0, len(ids), batch_size):
         send_policy_notifications.enqueue(ids[start : start + batch_size])
@@ -224,9 +224,20 @@ def enqueue_deliveries(notification_ids, batch_size=200):
 
 def schedule_retry(notification_id, attempts):
     """Retry later where the queue can defer work; a queue that runs at once retries at once."""
-    from features.tasks import send_policy_notifications
-
     if send_policy_notifications.get_backend().supports_defer:
         send_policy_notifications.using(run_after=timezone.now() + retry_delay(attempts)).enqueue([notification_id])
     else:
         send_policy_notifications.enqueue([notification_id])
+
+
+@task()
+def send_policy_notifications(notification_ids):
+    """Deliver a batch of policy-change notices; failures are retried one by one with backoff."""
+    outcomes = {}
+    for notification_id in notification_ids:
+        outcome = deliver(notification_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome == RETRY:
+            attempts = Notification.objects.filter(pk=notification_id).values_list("attempts", flat=True).first()
+            schedule_retry(notification_id, attempts or 1)
+    return outcomes

@@ -24,7 +24,7 @@ from consent.models import (
     Site,
     Subject,
 )
-from consent.services import record_audit
+from consent.services.audit import record_audit
 
 EDITABLE = ("kind", "url", "text", "change_summary", "material")
 

@@ -25,7 +25,8 @@ from consent.models import (
     Subject,
     SubjectAlias,
 )
-from consent.services import record_audit, record_system_decisions
+from consent.services.audit import record_audit
+from consent.services.decisions import record_system_decisions
 
 MAX_TOTAL_MONTHS = 3
 MAX_DETAILS = 2000

@@ -16,6 +16,7 @@ import logging
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from consent.models import RollupWatermark, Site
 
@@ -119,3 +120,10 @@ def roll_up(site=None):
         return None
     sites = [site] if site is not None else list(Site.objects.order_by("id"))
     return {s.key: _roll_up_site(s.pk, upto) for s in sites}
+
+
+@task()
+def roll_up_stats(site_key=None):
+    """Add the events recorded since the last run to the dashboard's daily stats (every few minutes)."""
+    site = Site.objects.get(key=site_key) if site_key else None
+    return roll_up(site)

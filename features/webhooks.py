@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django_tasks import task
 
 from consent import netguard
 from consent.ledger import canonical_time
@@ -111,9 +112,17 @@ def queue_changes(site, subject_id, events):
     return deliveries
 
 
-def _enqueue(ids, run_after=None):
-    from features.tasks import deliver_webhooks
+def on_consent_recorded(sender, *, site, subject_id, events, **kwargs):
+    """Receiver of `consent.signals.consent_recorded` (connected in `ConsentConfig.ready`)."""
+    queue_changes(site, subject_id, events)
 
+
+def wants_changes(site):
+    """The sites whose changes `on_consent_recorded` wants: those with an active webhook."""
+    return has_webhooks(site.id)
+
+
+def _enqueue(ids, run_after=None):
     task = deliver_webhooks
     if run_after is not None and task.get_backend().supports_defer:
         task = task.using(run_after=run_after)
@@ -176,9 +185,13 @@ def deliver(delivery_id, *, now=None):
 
 
 def _deferrable():
-    from features.tasks import deliver_webhooks
-
     return deliver_webhooks.get_backend().supports_defer
+
+
+@task()
+def deliver_webhooks(delivery_ids):
+    """POST consent changes to the site's webhooks; each failure reschedules itself with backoff."""
+    return {str(pk): deliver(pk) for pk in delivery_ids}
 
 
 def deliver_due(now=None):

@@ -4,9 +4,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from consent import services
 from consent.ledger import drop_guards, install_guards
 from consent.models import LegalBasis, Purpose, Site, Vendor
+from consent.services import first_decision
 from consent.tokens import make_api_key
 
 
@@ -40,8 +40,8 @@ def ledger_guards(request):
 
 @pytest.fixture(autouse=True)
 def forget_known_aliases():
-    """Each test starts with no per-process hint of known visitors (see consent.services)."""
-    services._known_aliases.clear()
+    """Each test starts with no per-process hint of known visitors (see consent.services.first_decision)."""
+    first_decision.known_aliases.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,8 @@ import uuid
 from django.core.mail.backends.locmem import EmailBackend
 
 from consent.models import ConsentEvent, Subject
-from consent.services import find_subject, record_decision
+from consent.services.decisions import record_decision
+from consent.services.subjects import find_subject
 from features.centre.preferences import make_preference_link
 
 

@@ -2,7 +2,7 @@
 
 Configuration (sites, purposes, vendors) is edited here; the ledger and the audit trail are
 read-only (the database refuses changes to them anyway); every change or export a staff member
-makes is written to the audit trail through `consent.services.record_audit`.
+makes is written to the audit trail through `consent.services.audit.record_audit`.
 """
 
 from datetime import UTC
@@ -36,7 +36,7 @@ from consent.models import (
     WebhookDelivery,
 )
 from consent.roles import can
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from console.exports import csv_response
 from console.people import local_time, reference
 from features import policies, rights

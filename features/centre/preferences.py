@@ -2,7 +2,7 @@
 
 Entry is only by something unguessable: a signed, expiring preference link (made for emails and
 account pages) or a subject token signed by the site's own back end with the site secret. Every
-change goes through `consent.services.record_decision` with method `preference_centre`, so the
+change goes through `consent.services.decisions.record_decision` with method `preference_centre`, so the
 ledger, the receipts and the webhooks see one path.
 """
 
@@ -34,7 +34,9 @@ from consent.models import (
 )
 from consent.rules import judge, reconsent_floors
 from consent.selectors import iso, subject_consents, subject_history
-from consent.services import record_audit, record_decision, resolve_subject
+from consent.services.audit import record_audit
+from consent.services.decisions import record_decision
+from consent.services.subjects import resolve_subject
 from consent.tokens import TokenError, read_subject_token
 
 LINK_SALT = "consent.preference-link"
@@ -232,6 +234,7 @@ def _record(
         decisions=decisions,
         method=method,
         ref=subject_ref(subject_id),
+        subject_id=subject_id,
         policy_version=current_policy_version(site),
         language=language,
         ip=ip,

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from consent.exceptions import ConsentError
 from consent.models import ConsentState, Decision, Method, Purpose, Site, Subject
-from consent.services import record_decision
+from consent.services.decisions import record_decision
 from features.centre.preferences import LinkError, current_policy_version, subject_ref
 
 SALT = "features.centre.unsubscribe"
@@ -79,6 +79,7 @@ def unsubscribe(site, subject_id, purpose, *, ip=None, user_agent=""):
             decisions={purpose.key: Decision.WITHDRAWN},
             method=Method.EMAIL_LINK,
             ref=subject_ref(subject_id),
+            subject_id=subject_id,
             policy_version=current_policy_version(site),
             ip=ip,
             user_agent=user_agent,

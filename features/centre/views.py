@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind
-from consent.services import is_minor
+from consent.services.minors import is_minor
 from features import notifications, rights
 from features.centre import preferences, unsubscribe
 

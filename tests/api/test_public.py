@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from api.auth import PublicThrottle
 from consent.models import ConsentEvent, ConsentState, Site, SubjectAlias
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from consent.tokens import sign_subject_token
 from cookies.services import publish_banner
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from consent.models import ApiKey, ConsentEvent, LegalBasis, PolicyVersion, Purpose, Site
-from consent.services import record_decision
+from consent.services.decisions import record_decision
 from consent.tokens import find_api_key, make_api_key
 
 

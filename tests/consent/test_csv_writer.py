@@ -8,7 +8,7 @@ from django.test import Client
 
 from consent.csv_writer import csv_text, safe_cell
 from consent.models import Subject
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from tests.people import grant, open_centre
 
 

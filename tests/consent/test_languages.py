@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from consent.models import Site
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from tests.people import grant, open_centre
 
 pytestmark = pytest.mark.django_db

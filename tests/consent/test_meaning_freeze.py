@@ -10,7 +10,7 @@ from django.test import Client
 
 from consent.models import LegalBasis, Purpose, Site, Vendor
 from consent.roles import DPO, EDITOR
-from consent.services import record_decision
+from consent.services.decisions import record_decision
 from tests.staff import make_staff, sign_in
 
 FROZEN_MESSAGE = "has recorded consents"

@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from consent.models import AuditEvent, ConsentEvent, Notification, PolicyVersion, RightsRequest
 from consent.roles import AUDITOR, DPO
-from consent.services import record_audit, record_decision, resolve_subject
+from consent.services.audit import record_audit
+from consent.services.decisions import record_decision
+from consent.services.subjects import resolve_subject
 from console.signin import FAILED_MESSAGE
 from cookies.models import BannerVersion
 from cookies.services import publish_banner

@@ -9,7 +9,8 @@ from django.test import Client
 from consent.exceptions import ConsentError
 from consent.models import AuditEvent, Notification, NotificationStatus, PolicyVersion, Purpose
 from consent.roles import AUDITOR, EDITOR
-from consent.services import append_events, resolve_subject
+from consent.services.chain import append_events
+from consent.services.subjects import resolve_subject
 from console import dashboard
 from features import rollup
 from tests.staff import make_staff, sign_in

@@ -9,7 +9,8 @@ from django.test import Client
 
 from consent.models import AuditEvent, Purpose, RightsRequest, Webhook
 from consent.roles import AUDITOR, DPO, EDITOR, PERSONAL_MODELS, setup_roles
-from consent.services import record_decision, resolve_subject
+from consent.services.decisions import record_decision
+from consent.services.subjects import resolve_subject
 from features.rights import open_rights_request
 from tests.staff import make_staff, sign_in
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from consent.exceptions import ConsentError
 from consent.models import AuditEvent, Notification, PolicyVersion, Subject
 from consent.selectors import subject_consents, who_may
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from features import notifications
 from features.policies import create_draft, publish_policy, update_draft
 from tests.people import FlakyEmailBackend, grant, make_user, open_centre

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from consent.models import DecisionReceipt, LegalBasis, Purpose, Site, Subject
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from consent.tokens import sign_subject_token
 from features.centre.preferences import make_preference_link
 from tests.people import events, make_user, open_centre

@@ -17,7 +17,7 @@ from consent.models import (
     Subject,
     SubjectAlias,
 )
-from consent.services import find_subject
+from consent.services.subjects import find_subject
 from features.centre.preferences import make_preference_link
 from features.rights import (
     add_months,

@@ -19,10 +19,10 @@ from consent.models import (
     Site,
     Vendor,
 )
-from consent.services import append_events, resolve_subject
+from consent.services.chain import append_events
+from consent.services.subjects import resolve_subject
 from console import dashboard
-from features.rollup import roll_up
-from features.tasks import roll_up_stats
+from features.rollup import roll_up, roll_up_stats
 from tests.console.test_dashboard import DAY1, DAY2, PERIOD, record
 from tests.console.test_dashboard import history as history  # noqa: F401 (a fixture)
 

@@ -23,9 +23,8 @@ from django_tasks_db.models import DBTaskResult
 from consent import netguard
 from consent.models import DeliveryStatus, Webhook, WebhookDelivery
 from consent.roles import DPO
-from consent.services import record_decision
-from features.tasks import deliver_webhooks
-from features.webhooks import deliver, forget_site_webhooks, verify
+from consent.services.decisions import record_decision
+from features.webhooks import deliver, deliver_webhooks, forget_site_webhooks, verify
 from tests.staff import make_staff, sign_in
 
 INSIDE = [

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from consent.exceptions import ConsentError
 from consent.models import DeliveryStatus, Webhook, WebhookDelivery
-from consent.services import record_decision
+from consent.services.decisions import record_decision
 from features.webhooks import forget_site_webhooks, sign, verify
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from consent.models import Site
-from consent.services import record_audit
+from consent.services.audit import record_audit
 from consent.tokens import SCOPES, make_api_key
 
 

@@ -1,0 +1,276 @@
+"""The chain writer: each subject's events, numbered and hash-chained, and the current states
+they move, written under a lock on the subject's chain head.
+
+The one-statement writes (here for a known subject, in `first_decision` for a new one) insert
+raw SQL; their column lists sit here, next to the statements, and a test compares them with
+the models.
+"""
+
+import json
+from types import SimpleNamespace
+
+from django.db import connection
+
+from consent.ledger import event_hash
+from consent.models import ConsentEvent, ConsentState, Subject
+from consent.rules import stored_decision
+from consent.services.sql import fast_paths, insert_rows
+from consent.signals import publish
+
+
+class EventDraft(SimpleNamespace):
+    """An event's fields without a model instance: the first-decision statement writes them."""
+
+    @property
+    def purpose_id(self):
+        return self.purpose.id
+
+    @property
+    def vendor_id(self):
+        return self.vendor.id if self.vendor else None
+
+
+def chain_events(site, subject_id, items, states, seq, prev_hash, make=ConsentEvent, **fields):
+    """The unsaved events for `items`, numbered after `seq` and hash-chained after `prev_hash`.
+
+    `make` builds each event: the model, or a plain namespace where no model instance is needed.
+    """
+    events = []
+    for purpose, vendor, requested in items:
+        state = states.get((purpose.id, vendor.id if vendor else None))
+        seq += 1
+        event = make(
+            site_id=site.id,
+            subject_id=subject_id,
+            seq=seq,
+            purpose=purpose,
+            vendor=vendor,
+            decision=stored_decision(purpose, requested, state.state if state else None),
+            version=(state.version + 1) if state else 1,
+            policy_version=fields["policy_version"],
+            banner_version=fields["banner_version"],
+            method=fields["method"],
+            jurisdiction=(fields["jurisdiction"] or "")[:8],
+            language=(fields["language"] or "")[:16],
+            recorded_at=fields["recorded_at"],
+            ip=fields["ip"],
+            user_agent=(fields["user_agent"] or "")[:512],
+            receipt_id=fields["receipt_id"],
+            evidence=fields["evidence"] or {},
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event, prev_hash)
+        events.append(event)
+    return events
+
+
+_UPDATE_STATE_SQL = (
+    "UPDATE consent_consentstate SET state = %s, version = %s, event_id = %s, policy_version = %s, "
+    "banner_version = %s, method = %s, updated_at = %s WHERE id = %s"
+)
+
+
+def _lock_chain(subject_id):
+    """Lock a subject's chain head, then read the subject's current states.
+
+    Two statements on purpose: under READ COMMITTED a joined read would see the states as they
+    were before the lock was granted, and a concurrent decision's versions would be lost.
+    Returns (last seq, last hash, {(purpose id, vendor id): ConsentState}).
+    """
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_seq, last_hash FROM consent_subject WHERE id = %s{lock}", [subject_id])
+        head = cursor.fetchone()
+        if head is None:
+            raise Subject.DoesNotExist(f"No subject {subject_id}.")
+        cursor.execute(
+            "SELECT id, purpose_id, vendor_id, state, version FROM consent_consentstate WHERE subject_id = %s",
+            [subject_id],
+        )
+        states = {
+            (purpose_id, vendor_id): ConsentState(
+                id=pk, subject_id=subject_id, purpose_id=purpose_id, vendor_id=vendor_id, state=state, version=version
+            )
+            for pk, purpose_id, vendor_id, state, version in cursor.fetchall()
+        }
+    return head[0], head[1], states
+
+
+# Column lists the two one-statement writes (a known subject's chain, a new visitor's first
+# decision) both insert, in the order their SELECTs give the values.
+EVENT_COLUMNS = (
+    "site_id, subject_id, seq, purpose_id, vendor_id, decision, version, policy_version, banner_version, "
+    "method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id, evidence, prev_hash, hash"
+)
+STATE_COLUMNS = (
+    "subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at, event_id"
+)
+
+_WRITE_CHAIN_SQL = f"""
+WITH v AS (
+    SELECT * FROM unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
+                         %(versions)s::integer[], %(prev_hashes)s::text[], %(hashes)s::text[], %(state_ids)s::bigint[])
+        AS v(seq, purpose_id, vendor_id, decision, version, prev_hash, hash, state_id)
+), e AS (
+    INSERT INTO consent_consentevent ({EVENT_COLUMNS})
+    SELECT %(site)s, %(subject)s, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
+        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
+        %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
+    FROM v ORDER BY v.seq
+    RETURNING id, seq
+), u AS (
+    UPDATE consent_consentstate s
+    SET state = v.decision, version = v.version, event_id = e.id, policy_version = %(policy_version)s::integer,
+        banner_version = %(banner_version)s::integer, method = %(method)s, updated_at = %(now)s
+    FROM e JOIN v USING (seq)
+    WHERE s.id = v.state_id
+), i AS (
+    INSERT INTO consent_consentstate ({STATE_COLUMNS})
+    SELECT %(subject)s, v.purpose_id, v.vendor_id, v.decision, v.version, %(policy_version)s::integer,
+        %(banner_version)s::integer, %(method)s, %(now)s, e.id
+    FROM e JOIN v USING (seq)
+    WHERE v.state_id IS NULL
+), h AS (
+    UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s WHERE id = %(subject)s
+)
+SELECT id, seq FROM e
+"""
+
+
+def chain_params(events):
+    """Parameters of the one-statement writes for a run of new events of one subject: the fields
+    they share (one request made them all), one array per field that differs, the new head."""
+    first, last = events[0], events[-1]
+    return {
+        "policy_version": first.policy_version,
+        "banner_version": first.banner_version,
+        "method": first.method,
+        "jurisdiction": first.jurisdiction,
+        "language": first.language,
+        "now": first.recorded_at,
+        "ip": first.ip,
+        "user_agent": first.user_agent,
+        "receipt": str(first.receipt_id) if first.receipt_id else None,
+        "evidence": json.dumps(first.evidence),
+        "seqs": [e.seq for e in events],
+        "purposes": [e.purpose_id for e in events],
+        "vendors": [e.vendor_id for e in events],
+        "decisions": [e.decision for e in events],
+        "versions": [e.version for e in events],
+        "prev_hashes": [e.prev_hash for e in events],
+        "hashes": [e.hash for e in events],
+        "last_seq": last.seq,
+        "last_hash": last.hash,
+    }
+
+
+def _write_chain(site, subject_id, events, states):
+    """PostgreSQL: the events, the states they move and the subject's chain head in one statement.
+
+    Inside the caller's transaction, with the subject locked (or new): which states exist is
+    known from `states`, so each event either updates its state row or creates it.
+    """
+    params = {
+        **chain_params(events),
+        "site": site.pk,
+        "subject": subject_id,
+        "state_ids": [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_CHAIN_SQL, params)
+        ids = dict((seq, pk) for pk, seq in cursor.fetchall())
+    for event in events:
+        event.pk = ids[event.seq]
+        event._state.adding = False
+        event._state.db = connection.alias
+
+
+def _state_values(state):
+    field = ConsentState._meta.get_field("updated_at")
+    return [
+        state.state,
+        state.version,
+        state.event_id,
+        state.policy_version,
+        state.banner_version,
+        state.method,
+        field.get_db_prep_value(state.updated_at, connection),
+        state.pk,
+    ]
+
+
+def append_events(
+    site,
+    subject_id,
+    items,
+    *,
+    method,
+    recorded_at,
+    receipt_id=None,
+    policy_version=None,
+    banner_version=None,
+    language="",
+    jurisdiction="",
+    ip="",
+    user_agent="",
+    evidence=None,
+    new_subject=False,
+):
+    """Append events for one subject and move its current state, in the caller's transaction.
+
+    `items` is a list of (purpose, vendor or None, requested decision). Returns the events.
+    `new_subject`: the subject was created in this same transaction, so it has no chain and no
+    state yet and no other transaction can see it; the lock and the reads are skipped.
+    """
+    if new_subject:
+        seq, prev_hash, states = 0, "", {}
+    else:
+        seq, prev_hash, states = _lock_chain(subject_id)
+    events = chain_events(
+        site,
+        subject_id,
+        items,
+        states,
+        seq,
+        prev_hash,
+        method=method,
+        recorded_at=recorded_at,
+        receipt_id=receipt_id,
+        policy_version=policy_version,
+        banner_version=banner_version,
+        language=language,
+        jurisdiction=jurisdiction,
+        ip=ip,
+        user_agent=user_agent,
+        evidence=evidence,
+    )
+    if events and fast_paths():
+        _write_chain(site, subject_id, events, states)
+        publish(site, subject_id, events)
+        return events
+    if events:
+        seq, prev_hash = events[-1].seq, events[-1].hash
+    changed, created = [], []
+    insert_rows(events)
+    for event in events:
+        key = (event.purpose_id, event.vendor_id)
+        state = states.get(key)
+        if state is None:
+            state = ConsentState(subject_id=subject_id, purpose_id=event.purpose_id, vendor_id=event.vendor_id)
+            states[key] = state
+            created.append(state)
+        elif state not in changed and state not in created:
+            changed.append(state)
+        state.state, state.version, state.event = event.decision, event.version, event
+        state.policy_version, state.banner_version = event.policy_version, event.banner_version
+        state.method, state.updated_at = event.method, event.recorded_at
+    if created:
+        insert_rows(created)
+    with connection.cursor() as cursor:
+        if changed:
+            cursor.executemany(_UPDATE_STATE_SQL, [_state_values(state) for state in changed])
+        cursor.execute(
+            "UPDATE consent_subject SET last_seq = %s, last_hash = %s WHERE id = %s", [seq, prev_hash, subject_id]
+        )
+    publish(site, subject_id, events)
+    return events

@@ -1,0 +1,144 @@
+"""A new visitor's first decision, on PostgreSQL, in one statement.
+
+Most decisions are the first one a visitor ever makes: the banner's answer on a first visit.
+Then the subject, its alias, the events, the current state and the receipt are all new rows:
+nothing needs reading or locking. The new subject's id comes from the block `subjects` draws
+ahead from its sequence, the chain is hashed here, and one statement of data-modifying CTEs
+writes every row, atomically on its own: one round trip instead of ten (inside a transaction
+only when a listener wants the site's changes, see `consent.signals`). Every row hangs off the
+alias insert, which is skipped when the reference already names a subject, searched exactly as
+`subjects.single_reference` says (or on a conflict, if another request just created them): then
+nothing is written and the general path records the decision against that subject. A receipt
+id used before breaks its unique constraint, and the general replay handling answers. Known
+subjects, SQLite and visitor-to-user links take the general path.
+"""
+
+import contextlib
+import json
+
+from django.db import IntegrityError, connection, transaction
+
+from consent.services.chain import EVENT_COLUMNS, STATE_COLUMNS, EventDraft, chain_events, chain_params
+from consent.services.receipts import receipt_body
+from consent.services.sql import fast_paths
+from consent.services.subjects import single_reference, subject_ids
+from consent.signals import consent_recorded, publish
+
+_WRITE_FIRST_SQL = f"""
+WITH a AS (
+    INSERT INTO consent_subjectalias (site_id, subject_id, kind, value, created_at)
+    SELECT %(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM consent_subjectalias
+        WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(%(kinds)s::text[])
+    )
+    ON CONFLICT DO NOTHING
+    RETURNING subject_id
+), s AS (
+    INSERT INTO consent_subject (id, site_id, email, birth_year, created_at, erased_at, last_seq, last_hash)
+    SELECT subject_id, %(site)s, '', %(birth_year)s::smallint, %(now)s, NULL, %(last_seq)s, %(last_hash)s FROM a
+), e AS (
+    INSERT INTO consent_consentevent ({EVENT_COLUMNS})
+    SELECT %(site)s, a.subject_id, v.seq, v.purpose_id, v.vendor_id, v.decision, 1,
+        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
+        %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
+    FROM a, unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
+                   %(prev_hashes)s::text[], %(hashes)s::text[])
+        AS v(seq, purpose_id, vendor_id, decision, prev_hash, hash)
+    RETURNING id, subject_id, purpose_id, vendor_id, decision
+), st AS (
+    INSERT INTO consent_consentstate ({STATE_COLUMNS})
+    SELECT subject_id, purpose_id, vendor_id, decision, 1, %(policy_version)s::integer,
+        %(banner_version)s::integer, %(method)s, %(now)s, id
+    FROM e
+), r AS (
+    INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
+    SELECT %(site)s, %(receipt)s::uuid, subject_id, %(fingerprint)s, %(body)s::jsonb, %(now)s FROM a
+)
+SELECT count(*) FROM e
+"""
+
+
+# Aliases this process has seen with a subject: their next decisions go straight to the general
+# path instead of trying the first-decision statement in vain. Only a hint: a stale entry just
+# sends a request down the general path, which is always right. Bounded by clearing it.
+known_aliases = set()
+KNOWN_ALIASES_MAX = 50_000
+
+
+def remember_alias(site, alias):
+    if len(known_aliases) >= KNOWN_ALIASES_MAX:
+        known_aliases.clear()
+    known_aliases.add((site.pk, *alias))
+
+
+def first_decision_reference(site, visitor_id, user_id, ref):
+    """(kinds searched, the one alias a new subject would get), if this request may take the
+    first-decision path; the same resolution as `resolve_subject` (see `single_reference`)."""
+    if not fast_paths():
+        return None
+    single = single_reference(visitor_id, user_id, ref)
+    if single is None or ref is None and (user_id is not None or not visitor_id):
+        return None  # a signed-in user (subject token) or no reference at all: the general path
+    return None if (site.pk, *single[1]) in known_aliases else single
+
+
+def record_first_decision(site, reference, wanted, fields, subject_label, print_, birth_year=None):
+    """Record a decision as a new subject's first, in one statement; the receipt body, or None
+    when the alias already has a subject or the receipt id was used before (general path)."""
+    kinds, alias = reference
+    subject_id = subject_ids.take()
+    events = chain_events(site, subject_id, wanted, {}, 0, "", make=EventDraft, **fields)
+    now, receipt_id = fields["recorded_at"], fields["receipt_id"]
+    body = receipt_body(
+        site,
+        receipt_id,
+        now,
+        subject_label,
+        events,
+        fields["method"],
+        fields["banner_version"],
+        fields["policy_version"],
+    )
+    params = {
+        **chain_params(events),
+        "site": site.pk,
+        "subject": subject_id,
+        "kind": alias[0],
+        "value": alias[1],
+        "kinds": list(kinds),
+        "birth_year": birth_year,
+        "fingerprint": print_,
+        "body": json.dumps(body),
+    }
+    failed = None
+    announce = consent_recorded.wanted(site)
+    try:
+        # When a listener wants this site's changes, the rows and what it writes commit together
+        # in one transaction; else the statement is atomic on its own. Inside a caller's
+        # transaction a savepoint keeps a failed statement from aborting it.
+        with transaction.atomic() if announce or connection.in_atomic_block else contextlib.nullcontext():
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(_WRITE_FIRST_SQL, params)
+                    written = cursor.fetchone()[0]
+            except IntegrityError as exc:
+                failed = exc
+                raise
+            if written and announce:
+                publish(site, subject_id, events)
+    except IntegrityError as exc:
+        if exc is not failed:
+            raise  # a listener's error is not the statement's
+        # A receipt id used before, or (after a sequence reset) a subject id taken: either
+        # way the general path knows what to answer. Only in the second case is the block stale.
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
+        if constraint == "consent_subject_pkey":
+            subject_ids.forget()
+        else:
+            subject_ids.give_back(subject_id)
+        return None
+    if not written:
+        subject_ids.give_back(subject_id)
+        return None
+    return body
