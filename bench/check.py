@@ -1,6 +1,6 @@
 """Time `POST /api/v1/consents/check` with 10,000 subjects on a million-event ledger (PostgreSQL).
 
-    .venv/bin/python bench/check.py [--events 1000000] [--subjects 10000] [--runs 7] [--port 8701] [--keep]
+    .venv/bin/python bench/check.py [--events 1000000] [--subjects 10000] [--runs 7] [--port 8701] [--keep|--reuse]
 
 Creates (and at the end drops) a throwaway database, inserts the events as bench/dashboard.py
 does (250,000 subjects x 4 purposes), then the subjects' aliases (half user ids, half visitor
@@ -43,15 +43,17 @@ def main():
     parser.add_argument("--port", type=int, default=8701)
     parser.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/consent_bench_check")
     parser.add_argument("--keep", action="store_true", help="Do not drop the database at the end.")
+    parser.add_argument("--reuse", action="store_true", help="Use the database a --keep run left.")
     args = parser.parse_args()
 
     import psycopg
 
     name = urlparse(args.db).path.lstrip("/")
     admin_url = args.db.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
     os.environ["DATABASE_URL"] = args.db
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
@@ -65,11 +67,14 @@ def main():
     from django.db import connection
 
     try:
-        call_command("migrate", verbosity=0)
-        from consent.ledger import install_guards
+        if args.reuse:
+            site, refs = reuse(connection, args.subjects)
+        else:
+            call_command("migrate", verbosity=0)
+            from consent.ledger import install_guards
 
-        install_guards(connection)
-        site, refs = seed(connection, args.events, args.subjects)
+            install_guards(connection)
+            site, refs = seed(connection, args.events, args.subjects)
         measure(site, refs, args)
     finally:
         connection.close()
@@ -115,14 +120,28 @@ def seed(connection, events, wanted):
             cur.execute(f"VACUUM ANALYZE consent_{table}")
         cur.execute("SELECT count(*) FROM consent_consentevent")
         total = cur.fetchone()[0]
-        cur.execute("SELECT kind, value FROM consent_subjectalias WHERE site_id = %s", [site.pk])
-        aliases = [value for _kind, value in cur.fetchall()]
-    print(f"seeded {total:,} events, {len(aliases):,} aliases in {time.perf_counter() - started:.1f} s")
+    print(f"seeded {total:,} events in {time.perf_counter() - started:.1f} s")
+    return site, pick(connection, site, wanted)
+
+
+def reuse(connection, wanted):
+    from consent.models import ConsentEvent, Site
+
+    site = Site.objects.get(key="bench")
+    print(f"reusing {ConsentEvent.objects.count():,} events")
+    return site, pick(connection, site, wanted)
+
+
+def pick(connection, site, wanted):
+    """`wanted` references, 70 % of them known aliases, in random order."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT value FROM consent_subjectalias WHERE site_id = %s ORDER BY id", [site.pk])
+        aliases = [value for (value,) in cur.fetchall()]
     rng = random.Random(7)
     known = rng.sample(aliases, int(wanted * 0.7))
     refs = known + [f"nobody-{n}" for n in range(wanted - len(known))]
     rng.shuffle(refs)
-    return site, refs
+    return refs
 
 
 def timed(fn, runs):

@@ -113,19 +113,25 @@ class _State(NamedTuple):
     policy_version: int | None
 
 
-# User ids win over visitor ids, as in find_subject: DISTINCT ON keeps the user alias of a value.
+# Driven by the references: per reference one probe of the alias index (a user id wins over a
+# visitor id, as in find_subject) and one of the state index. LIMIT 1 keeps each LATERAL a probe;
+# flattened into joins, the planner hashed all of the purpose's states instead (0.4 s on 1M events).
 _KNOWN_STATES_SQL = """
-SELECT a.value, s.state, s.updated_at, s.policy_version, vs.state
-FROM (
-    SELECT DISTINCT ON (value) value, subject_id
-    FROM consent_subjectalias
-    WHERE site_id = %(site)s AND kind IN (%(user)s, %(visitor)s) AND value = ANY(%(refs)s::varchar[])
-    ORDER BY value, kind = %(user)s DESC
+SELECT r.value, s.state, s.updated_at, s.policy_version, vs.state
+FROM unnest(%(refs)s::varchar[]) AS r(value)
+CROSS JOIN LATERAL (
+    SELECT subject_id FROM consent_subjectalias
+    WHERE site_id = %(site)s AND kind IN (%(user)s, %(visitor)s) AND value = r.value
+    ORDER BY kind = %(user)s DESC LIMIT 1
 ) AS a
-LEFT JOIN consent_consentstate AS s
-    ON s.subject_id = a.subject_id AND s.purpose_id = %(purpose)s AND s.vendor_id IS NULL
-LEFT JOIN consent_consentstate AS vs
-    ON vs.subject_id = a.subject_id AND vs.purpose_id = %(purpose)s AND vs.vendor_id = %(vendor)s
+LEFT JOIN LATERAL (
+    SELECT state, updated_at, policy_version FROM consent_consentstate
+    WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id IS NULL LIMIT 1
+) AS s ON true
+LEFT JOIN LATERAL (
+    SELECT state FROM consent_consentstate
+    WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id = %(vendor)s LIMIT 1
+) AS vs ON true
 """
 
 

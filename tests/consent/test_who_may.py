@@ -121,4 +121,4 @@ def test_one_round_trip_on_postgresql(site, ledger):
     assert len(allowed) + len(denied) == len(set(refs))
     # The policy floors, then one statement for aliases and states.
     assert len(captured.captured_queries) == 2
-    assert "ANY" in captured.captured_queries[1]["sql"]
+    assert "unnest" in captured.captured_queries[1]["sql"]
