@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Database down: 503 + Retry-After instead of 500 (consent/availability.py).
+    "consent.availability.DatabaseUnavailableMiddleware",
     "consent.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.input_guard.ControlCharacterMiddleware",
@@ -93,6 +95,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Off by default: the test is one more round trip on every request. Without it, a persistent
+# connection the database closed (restart, failover) fails one request with 503 + Retry-After
+# (consent/availability.py) and is dropped at the end of that request; on, it is replaced first.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)

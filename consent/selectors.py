@@ -1,5 +1,9 @@
 """Reads of the ledger: current state with its meaning, history, and bulk permission checks."""
 
+from datetime import datetime
+from typing import NamedTuple
+
+from django.db import connection
 from django.utils import timezone
 
 from consent.ledger import canonical_time
@@ -75,36 +79,104 @@ def who_may(site, purpose, refs, *, vendor=None, now=None):
     """Split subject references into those allowed and those not allowed for a purpose.
 
     Unknown references are not allowed (no consent on record), except for purposes that are
-    always allowed or legitimate-interest purposes nobody objected to.
+    always allowed or legitimate-interest purposes nobody objected to. A back end asks this for
+    up to 10,000 references at once, so on PostgreSQL the aliases and states are read in one
+    statement with the references as one array parameter; other databases take three queries.
     """
     now = now or timezone.now()
     floors = reconsent_floors(site, now)
     refs = list(dict.fromkeys(refs))
+    if connection.vendor == "postgresql":
+        known = _known_states_one_statement(site, purpose, refs, vendor)
+    else:
+        known = _known_states(site, purpose, refs, vendor)
+    unknown = judge(purpose, None, site=site, now=now, floors=floors)
+    unknown_ok = vendor_allowed(unknown, None) if vendor is not None else unknown.allowed
+    allowed, denied = [], []
+    for ref in refs:
+        found = known.get(ref)
+        if found is None:
+            ok = unknown_ok
+        else:
+            state, vendor_state = found
+            verdict = judge(purpose, state, site=site, now=now, floors=floors)
+            ok = vendor_allowed(verdict, vendor_state) if vendor is not None else verdict.allowed
+        (allowed if ok else denied).append(ref)
+    return allowed, denied
+
+
+class _State(NamedTuple):
+    """The columns of a ConsentState that `judge` and `vendor_allowed` read."""
+
+    state: str
+    updated_at: datetime
+    policy_version: int | None
+
+
+# Driven by the references: per reference one probe of the alias index (a user id wins over a
+# visitor id, as in find_subject) and one of the state index. LIMIT 1 keeps each LATERAL a probe;
+# flattened into joins, the planner hashed all of the purpose's states instead (0.4 s on 1M events).
+_KNOWN_STATES_SQL = """
+SELECT r.value, s.state, s.updated_at, s.policy_version, vs.state
+FROM unnest(%(refs)s::varchar[]) AS r(value)
+CROSS JOIN LATERAL (
+    SELECT subject_id FROM consent_subjectalias
+    WHERE site_id = %(site)s AND kind IN (%(user)s, %(visitor)s) AND value = r.value
+    ORDER BY kind = %(user)s DESC LIMIT 1
+) AS a
+LEFT JOIN LATERAL (
+    SELECT state, updated_at, policy_version FROM consent_consentstate
+    WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id IS NULL LIMIT 1
+) AS s ON true
+LEFT JOIN LATERAL (
+    SELECT state FROM consent_consentstate
+    WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id = %(vendor)s LIMIT 1
+) AS vs ON true
+"""
+
+
+def _known_states_one_statement(site, purpose, refs, vendor):
+    """{ref: (purpose state or None, vendor state or None)} for the known refs, in one round trip."""
+    params = {
+        "site": site.pk,
+        "user": AliasKind.USER.value,
+        "visitor": AliasKind.VISITOR.value,
+        "refs": refs,
+        "purpose": purpose.pk,
+        "vendor": vendor.pk if vendor is not None else None,
+    }
+    known = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_KNOWN_STATES_SQL, params)
+        for value, state, updated_at, policy_version, vendor_state in cursor.fetchall():
+            known[value] = (
+                _State(state, updated_at, policy_version) if state is not None else None,
+                _State(vendor_state, None, None) if vendor_state is not None else None,
+            )
+    return known
+
+
+def _known_states(site, purpose, refs, vendor):
+    """The same as `_known_states_one_statement` with the ORM: aliases, states, vendor states."""
     by_ref = {}
-    # User ids win over visitor ids, as in find_subject.
-    for kind in (AliasKind.VISITOR, AliasKind.USER):
+    for kind in (AliasKind.VISITOR, AliasKind.USER):  # the user alias, read last, wins
         for value, subject_id in SubjectAlias.objects.filter(site=site, kind=kind, value__in=refs).values_list(
             "value", "subject_id"
         ):
             by_ref[value] = subject_id
+    subject_ids = set(by_ref.values())
     states = {
         s.subject_id: s
-        for s in ConsentState.objects.filter(
-            purpose=purpose, vendor__isnull=True, subject_id__in=set(by_ref.values())
-        ).only("subject_id", "state", "updated_at", "policy_version")
+        for s in ConsentState.objects.filter(purpose=purpose, vendor__isnull=True, subject_id__in=subject_ids).only(
+            "subject_id", "state", "updated_at", "policy_version"
+        )
     }
     vendor_states = {}
     if vendor is not None:
         vendor_states = {
             s.subject_id: s
-            for s in ConsentState.objects.filter(
-                purpose=purpose, vendor=vendor, subject_id__in=set(by_ref.values())
-            ).only("subject_id", "state")
+            for s in ConsentState.objects.filter(purpose=purpose, vendor=vendor, subject_id__in=subject_ids).only(
+                "subject_id", "state"
+            )
         }
-    allowed, denied = [], []
-    for ref in refs:
-        subject_id = by_ref.get(ref)
-        verdict = judge(purpose, states.get(subject_id), site=site, now=now, floors=floors)
-        ok = vendor_allowed(verdict, vendor_states.get(subject_id)) if vendor is not None else verdict.allowed
-        (allowed if ok else denied).append(ref)
-    return allowed, denied
+    return {ref: (states.get(sid), vendor_states.get(sid)) for ref, sid in by_ref.items()}
