@@ -29,8 +29,8 @@ _ALLOWED_UPDATES = {
     "consent_decisionreceipt": {
         "postgresql": (
             "NEW.body -> 'subject' = 'null'::jsonb AND (NEW.body - 'subject') = (OLD.body - 'subject') "
-            "AND (NEW.id, NEW.site_id, NEW.receipt_id, NEW.subject_id, NEW.fingerprint, NEW.recorded_at) "
-            "IS NOT DISTINCT FROM (OLD.id, OLD.site_id, OLD.receipt_id, OLD.subject_id, OLD.fingerprint, OLD.recorded_at)"
+            "AND (NEW.id, NEW.site_id, NEW.receipt_id, NEW.subject_id, NEW.fingerprint, NEW.recorded_at) IS NOT "
+            "DISTINCT FROM (OLD.id, OLD.site_id, OLD.receipt_id, OLD.subject_id, OLD.fingerprint, OLD.recorded_at)"
         ),
         "sqlite": (
             "json_type(NEW.body, '$.subject') = 'null' "

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent import notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
+from consent.proof import keys as proof_keys
 from consent.services import is_minor
 
 
@@ -33,6 +34,15 @@ def healthz(request):
     except Exception:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def ledger_keys(request):
+    """The public keys that verify checkpoints and receipts, as a JWKS (RFC 7517, RFC 8037)."""
+    response = JsonResponse(proof_keys.jwks(), content_type="application/jwk-set+json")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
