@@ -64,12 +64,12 @@ def _head_rows(site_id, upto_id):
     """(subject, seq, hash) of the last event of each subject of the site with id <= upto_id."""
     sql = (
         "SELECT subject_id, seq, hash FROM consent_consentevent WHERE site_id = %s AND id <= %s "
-        "AND (subject_id > %s OR (subject_id = %s AND seq > %s)) ORDER BY subject_id, seq LIMIT %s"
+        "AND (subject_id, seq) > (%s, %s) ORDER BY subject_id, seq LIMIT %s"
     )
     last_subject, last_seq, head = 0, 0, None
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [site_id, upto_id, last_subject, last_subject, last_seq, PAGE])
+            cursor.execute(sql, [site_id, upto_id, last_subject, last_seq, PAGE])
             rows = cursor.fetchall()
         for row in rows:
             if head is not None and row[0] != head[0]:

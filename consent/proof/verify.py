@@ -70,7 +70,7 @@ def _canonical_evidence(text):
 
 
 def _number(value):
-    return "null" if value is None else str(value)
+    return "null" if value is None else str(value)  # PostgreSQL rows already say 'null'
 
 
 def _hash(row, prev):
@@ -120,16 +120,26 @@ class _ChainCheck:
         seen = set()
         current, chain = None, None
         for row in events_by_subject(lo, hi):
-            subject_id = row[2]
-            if subject_id != current:
+            if row[2] != current:
                 if current is not None:
-                    self.finish(current, chain)
-                current = subject_id
+                    self.finish(chain)
+                current = row[2]
+                subject_id, site_id = int(current), int(row[1])
                 seen.add(subject_id)
-                chain = {"site": row[1], "seq": 0, "hash": "", "latest": {}, "receipts": defaultdict(list), "cut": None}
-            self.event(row, chain)
+                chain = {
+                    "subject": subject_id,
+                    "site": site_id,
+                    "seq": 0,
+                    "hash": "",
+                    "latest": {},
+                    "receipts": defaultdict(list),
+                    "cut": None,
+                    "wanted": self.wanted(site_id),
+                }
+            if chain["wanted"]:
+                self.event(row, chain)
         if current is not None:
-            self.finish(current, chain)
+            self.finish(chain)
         for subject_id, (site_id, last_seq, _) in self.subjects.items():
             if subject_id in seen or not self.wanted(site_id):
                 continue
@@ -146,29 +156,35 @@ class _ChainCheck:
         return self.only_site is None or site_id == self.only_site
 
     def event(self, row, chain):
-        event_id, site_id, subject_id, seq = row[:4]
-        if not self.wanted(site_id):
-            return
+        """Check one event against its chain; numbers may come as text (PostgreSQL) or ints."""
+        site_id, subject_id = chain["site"], chain["subject"]
+        event_id, seq = int(row[0]), int(row[3])
         self.events += 1
-        where = f"subject {subject_id}: event {event_id} (seq {seq})"
         expected = chain["seq"] + 1
         if seq != expected:
-            self.problem(site_id, f"{where}: expected seq {expected}; events are missing or reordered")
+            self.problem(site_id, f"subject {subject_id}: event {event_id} (seq {seq}): expected seq {expected}")
         if row[18] != chain["hash"]:
-            self.problem(site_id, f"{where}: prev_hash does not link to the previous event")
+            self.problem(
+                site_id,
+                f"subject {subject_id}: event {event_id} (seq {seq}): prev_hash does not link to the previous event",
+            )
         if _hash(row, chain["hash"]) != row[19]:
+            where = f"subject {subject_id}: event {event_id} (seq {seq})"
             self.problem(site_id, f"{where}: content does not match its hash")
         chain["seq"], chain["hash"] = seq, row[19]
-        chain["latest"][(row[4], row[5])] = (event_id, row[6], row[7])
+        vendor = row[5]
+        vendor = None if vendor is None or vendor == "null" else int(vendor)
+        purpose, version = int(row[4]), int(row[7])
+        chain["latest"][(purpose, vendor)] = (event_id, row[6], version)
         if row[16]:
-            chain["receipts"][row[16]].append((row[4], row[5], row[6], row[7]))
+            chain["receipts"][row[16]].append((purpose, vendor, row[6], version))
         cut = self.cuts.get(site_id)
         if cut is not None and event_id <= cut:
             chain["cut"] = (seq, row[19])
 
-    def finish(self, subject_id, chain):
-        site_id = chain["site"]
-        if not self.wanted(site_id):
+    def finish(self, chain):
+        site_id, subject_id = chain["site"], chain["subject"]
+        if not chain["wanted"]:
             return
         head = self.subjects.get(subject_id)
         if head is None:
