@@ -17,6 +17,7 @@ from consent import notifications, preferences, rights, unsubscribe
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
 from consent.proof import keys as proof_keys
+from consent.proof import receipts as proof_receipts
 from consent.services import is_minor
 
 
@@ -364,6 +365,27 @@ def preference_export(request, site_key, fmt):
         response = HttpResponse(preferences.export_csv(subject_id), content_type="text/csv; charset=utf-8")
     preferences.note_export(site, subject_id, fmt)
     response["Content-Disposition"] = f'attachment; filename="consent-records-{site.key}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def preference_receipts(request, site_key):
+    """The person's signed consent receipts (ISO/IEC TS 27560 records), to keep or check offline."""
+    try:
+        site = _site(site_key)
+        subject_id = _centre_subject(request, site)
+    except preferences.LinkError as error:
+        return _link_error(request, error, _language(request), None)
+    data = {
+        "keys": request.build_absolute_uri(reverse("consent:ledger-keys")),
+        "receipts": proof_receipts.subject_receipts(site, subject_id),
+    }
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    preferences.note_export(site, subject_id, "receipts")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="consent-receipts-{site.key}-{stamp}.json"'
     response["Cache-Control"] = "no-store"
     return response
 

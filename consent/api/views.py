@@ -22,6 +22,7 @@ from consent.api.catalogue import get_catalogue
 from consent.api.parsers import SafeJSONParser, dumps
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method
+from consent.proof.receipts import signed_receipt
 from consent.selectors import subject_consents, who_may
 from consent.services import MAX_REF_LENGTH, find_subject, record_decision
 from consent.tokens import TokenError, read_subject_token
@@ -303,6 +304,7 @@ class SiteDecisionsView(PublicView):
             catalogue=catalogue.as_pair(),
             **options,
         )
+        body = signed_receipt(catalogue.site, body, catalogue.purposes)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -347,6 +349,7 @@ class SubjectDecisionsView(ServerView):
             catalogue=catalogue.as_pair(),
             **options,
         )
+        body = signed_receipt(catalogue.site, body, catalogue.purposes)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
