@@ -135,27 +135,33 @@ def settled_max_event_id(timeout=SETTLE_TIMEOUT):
     """The highest event id below which no event can still appear.
 
     Ids are drawn before commit, so a transaction still running may yet commit an id lower than
-    the highest visible one. On PostgreSQL, wait until every transaction in progress when the
-    maximum was read has ended (our own excepted); SQLite has a single writer.
+    the highest visible one. On PostgreSQL, wait until every transaction of this database that
+    held a transaction id when the maximum was read has ended (our own excepted; the role needs
+    to see its sessions in pg_stat_activity, which it does for its own). SQLite has one writer.
     """
     with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM consent_consentevent")
+        upto = cursor.fetchone()[0]
         if connection.vendor != "postgresql":
-            cursor.execute("SELECT coalesce(max(id), 0) FROM consent_consentevent")
-            return cursor.fetchone()[0]
-        cursor.execute("SELECT coalesce(max(id), 0), pg_current_snapshot()::text FROM consent_consentevent")
-        upto, snapshot = cursor.fetchone()
+            return upto
+        cursor.execute(
+            "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        running = cursor.fetchall()
         deadline = time.monotonic() + timeout
-        while True:
+        while running:
             cursor.execute(
-                "SELECT count(*) FROM pg_snapshot_xip(%s::pg_snapshot) AS x "
-                "WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned() AND pg_xact_status(x) = 'in progress'",
-                [snapshot],
+                "SELECT count(*) FROM pg_stat_activity a JOIN unnest(%s::int[], %s::text[]) AS w(pid, xid) "
+                "ON a.pid = w.pid AND a.backend_xid::text = w.xid",
+                [[pid for pid, _ in running], [xid for _, xid in running]],
             )
             if cursor.fetchone()[0] == 0:
-                return upto
+                break
             if time.monotonic() > deadline:
                 raise CheckpointError("Writes have been in progress for too long; try again.")
             time.sleep(0.05)
+        return upto
 
 
 def create_checkpoint(site, upto_id, now=None):

@@ -69,10 +69,34 @@ def consent_record(site, body, purposes, language="", jurisdiction=""):
     }
 
 
+# The receipt's keys in the order of the wire format; a body read back from PostgreSQL's jsonb
+# comes in another order, so every response is laid out anew and a replay is byte-identical.
+_BODY_ORDER = ("receipt_id", "recorded_at", "site", "subject", "method", "decisions", "vendors")
+
+
+def _entries(decisions):
+    return {key: {"state": e["state"], "version": e["version"]} for key, e in sorted(decisions.items())}
+
+
+def _ordered(body):
+    out = {}
+    for key in _BODY_ORDER:
+        if key == "decisions":
+            out[key] = _entries(body.get("decisions") or {})
+        elif key == "vendors":
+            if body.get("vendors"):
+                out[key] = {vendor: _entries(d) for vendor, d in sorted(body["vendors"].items())}
+        else:
+            out[key] = body.get(key)
+    out.update((key, body[key]) for key in sorted(body) if key not in out and key not in _BODY_ORDER)
+    return out
+
+
 def signed_receipt(site, body, purposes=None):
     """The receipt body with its consent record and a detached signature added (keys kept)."""
     if purposes is None:
         purposes = {p.key: p for p in Purpose.objects.filter(site=site)}
+    body = _ordered(body)
     language, jurisdiction = _event_context(site.pk, body["receipt_id"])
     record = consent_record(site, body, purposes, language, jurisdiction)
     kid, signature = keys.sign(record)
