@@ -264,16 +264,22 @@ def _worker_count(requested):
     return max(1, count)
 
 
-def _bounds(table, site_id=None):
-    where = " WHERE site_id = %s" if site_id else ""
+def _bounds(only_site=None):
+    """The range of subject ids to read: of the subjects, and of the events (whose subject may be gone)."""
+    where = " WHERE site_id = %s" if only_site else ""
+    params = [only_site] if only_site else []
     with connection.cursor() as cursor:
-        sql = f"SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM {table}{where}"
-        cursor.execute(sql, [site_id] if site_id else [])
-        return cursor.fetchone()
+        cursor.execute(f"SELECT min(id), max(id) FROM consent_subject{where}", params)
+        subjects = cursor.fetchone()
+        cursor.execute("SELECT min(subject_id), max(subject_id) FROM consent_consentevent")
+        events = cursor.fetchone()
+    lows = [v for v in (subjects[0], events[0]) if v is not None]
+    highs = [v for v in (subjects[1], events[1]) if v is not None]
+    return (min(lows) if lows else 0), (max(highs) if highs else 0)
 
 
 def _tasks(checkpoints_by_site, only_site):
-    low, high = _bounds("consent_subject", only_site)
+    low, high = _bounds(only_site)
     tasks = []
     start = (low // BUCKET_SIZE) * BUCKET_SIZE
     for lo in range(start, high + 1, BUCKET_SIZE):
