@@ -597,6 +597,9 @@ class LedgerCheckpoint(models.Model):
     heads_root = models.CharField(max_length=64)
     bucket_size = models.PositiveIntegerField()
     buckets = models.JSONField(default=dict)
+    previous = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the site's previous checkpoint's signature: a chain."
+    )
     kid = models.CharField(max_length=64, help_text="Id of the key that signed it (see the JWKS).")
     signature = models.CharField(max_length=128)
 

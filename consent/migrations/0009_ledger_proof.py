@@ -40,6 +40,14 @@ class Migration(migrations.Migration):
                 ("heads_root", models.CharField(max_length=64)),
                 ("bucket_size", models.PositiveIntegerField()),
                 ("buckets", models.JSONField(default=dict)),
+                (
+                    "previous",
+                    models.CharField(
+                        blank=True,
+                        help_text="SHA-256 of the site's previous checkpoint's signature: a chain.",
+                        max_length=64,
+                    ),
+                ),
                 ("kid", models.CharField(help_text="Id of the key that signed it (see the JWKS).", max_length=64)),
                 ("signature", models.CharField(max_length=128)),
                 (

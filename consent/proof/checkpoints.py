@@ -9,6 +9,7 @@ with ids up to `upto_event_id`, chosen once every transaction that could still a
 has ended, so that later writes never fall inside a checkpoint already taken.
 """
 
+import hashlib
 import time
 
 from django.db import connection, transaction
@@ -128,7 +129,13 @@ def payload(checkpoint, site_key):
         "head_count": checkpoint.head_count,
         "heads_root": checkpoint.heads_root,
         "bucket_size": checkpoint.bucket_size,
+        "previous": checkpoint.previous,
     }
+
+
+def link(checkpoint):
+    """What the next checkpoint of the site records as `previous`: deleting one breaks the chain."""
+    return hashlib.sha256(checkpoint.signature.encode()).hexdigest() if checkpoint is not None else ""
 
 
 def settled_max_event_id(timeout=SETTLE_TIMEOUT):
@@ -164,8 +171,9 @@ def settled_max_event_id(timeout=SETTLE_TIMEOUT):
         return upto
 
 
-def create_checkpoint(site, upto_id, now=None):
-    """Compute, sign and store a checkpoint of `site` covering its events with id <= upto_id."""
+def create_checkpoint(site, upto_id, now=None, previous=None):
+    """Compute, sign and store a checkpoint of `site` covering its events with id <= upto_id,
+    chained to the site's `previous` checkpoint."""
     events, _ = event_buckets(site.pk, 0, upto_id)
     heads = HeadBuckets()
     for subject_id, seq, head_hash in _head_rows(site.pk, upto_id):
@@ -181,6 +189,7 @@ def create_checkpoint(site, upto_id, now=None):
         heads_root=buckets_root(heads).hex(),
         bucket_size=BUCKET_SIZE,
         buckets={"events": encode_buckets(events), "heads": encode_buckets(heads)},
+        previous=link(previous),
     )
     checkpoint.kid, checkpoint.signature = keys.sign(payload(checkpoint, site.key))
     checkpoint.save()
@@ -206,5 +215,5 @@ def checkpoint_sites(sites=None, now=None):
             done.append((site, None))
             continue
         with transaction.atomic():
-            done.append((site, create_checkpoint(site, upto, now)))
+            done.append((site, create_checkpoint(site, upto, now, previous=last)))
     return done

@@ -25,6 +25,7 @@ from consent.proof.checkpoints import (
     HeadBuckets,
     decode_buckets,
     event_buckets,
+    link,
     payload,
 )
 from consent.proof.merkle import buckets_root
@@ -330,15 +331,21 @@ def verify_ledger(site=None, workers=None):
     report = Report()
     sites = dict(Site.objects.values_list("id", "key"))
     only_site = site.pk if site is not None else None
-    checkpoints = LedgerCheckpoint.objects.order_by("site_id", "upto_event_id", "id")
+    checkpoints = LedgerCheckpoint.objects.order_by("site_id", "id")  # the order they were chained in
     if only_site:
         checkpoints = checkpoints.filter(site_id=only_site)
     published = keys.public_keys()
-    by_site = defaultdict(list)
+    by_site, previous = defaultdict(list), {}
     for checkpoint in checkpoints:
         report.checkpoints += 1
-        if _check_checkpoint_static(checkpoint, sites[checkpoint.site_id], published, report.problems):
+        site_key = sites[checkpoint.site_id]
+        if _check_checkpoint_static(checkpoint, site_key, published, report.problems):
             by_site[checkpoint.site_id].append(checkpoint)
+            if checkpoint.previous != link(previous.get(checkpoint.site_id)):
+                report.problems.append(
+                    Problem(site_key, f"checkpoint {checkpoint.pk}: the checkpoint before it is missing or changed")
+                )
+        previous[checkpoint.site_id] = checkpoint
     _CONTEXT.update(
         sites=sites,
         only_site=only_site,

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from consent.ledger import drop_guards, event_hash, install_guards
 from consent.models import ConsentEvent, ConsentState, DecisionReceipt, LedgerCheckpoint, Subject
 from consent.proof import keys
-from consent.proof.checkpoints import checkpoint_sites
+from consent.proof.checkpoints import checkpoint_sites, link
 from consent.proof.streams import events_by_subject
 from consent.proof.verify import _hash, verify_ledger
 from consent.rights import erase_subject
@@ -156,6 +156,19 @@ def test_checkpoints_cover_growth_and_skip_unchanged_sites(ledger):
     # Growth after the last checkpoint is fine; a change below either checkpoint is not.
     decide(ledger, {"advertising": "granted"}, "v-9")
     assert verify_ledger().ok
+
+
+def test_a_deleted_checkpoint_breaks_the_chain_of_checkpoints(ledger):
+    for visitor in ("v-7", "v-8"):
+        decide(ledger, {"analytics": "granted"}, visitor)
+        checkpoint_sites()
+    first, middle, last = LedgerCheckpoint.objects.order_by("id")
+    assert (first.previous, middle.previous) == ("", link(first)) and last.previous == link(middle)
+    drop_guards(connection, ["consent_ledgercheckpoint"])
+    LedgerCheckpoint.objects.filter(pk=middle.pk).delete()
+    code, err = verify_command()
+    assert code == 1
+    assert f"site acme: checkpoint {last.pk}: the checkpoint before it is missing or changed" in err
 
 
 def test_chain_head_may_only_move_forward_onto_an_event(ledger):
