@@ -258,6 +258,13 @@ def _run(task):
     return _chain_task(args) if kind == "chain" else _merkle_task(args)
 
 
+def _forget_inherited_connections():
+    """In a forked worker: never use the parent's database sockets (closed before the fork; if
+    one were not, two processes speaking on one socket would read each other's rows)."""
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+
+
 def _worker_count(requested):
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1  # SQLite: one process; inside a transaction other processes would not see its rows
@@ -357,7 +364,7 @@ def verify_ledger(site=None, workers=None):
     report.workers = _worker_count(workers)
     if report.workers > 1:
         connections.close_all()
-        with multiprocessing.get_context("fork").Pool(report.workers) as pool:
+        with multiprocessing.get_context("fork").Pool(report.workers, _forget_inherited_connections) as pool:
             results = list(pool.imap_unordered(_run, tasks))
     else:
         results = [_run(task) for task in tasks]
