@@ -61,6 +61,7 @@ class Report:
 
 # Read-only context the workers share (forked processes inherit it).
 _CONTEXT = {}
+_INHERITED = []
 
 
 def _canonical_evidence(text):
@@ -262,6 +263,8 @@ def _forget_inherited_connections():
     """In a forked worker: never use the parent's database sockets (closed before the fork; if
     one were not, two processes speaking on one socket would read each other's rows)."""
     for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)  # kept, not freed: freeing would end the parent's session
         conn.connection = None
 
 
