@@ -7,26 +7,14 @@ elsewhere. Tab, line feed and carriage return stay allowed in query and form val
 send them); JSON bodies are checked by the API's parser (api.parsers).
 """
 
-import re
-
 from django.http import HttpResponse
 from django.utils.html import escape
 
 from api.middleware import error_response
+from consent.text import has_control_characters
 
-# C0 controls and DEL, without tab, line feed and carriage return.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Anything below space (and DEL) is refused in a path or a parameter name.
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MESSAGE = "Control characters (such as NUL) are not allowed."
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def has_control_characters(text, *, allow_whitespace=True):
-    """True if the text holds a character no field of the platform accepts."""
-    if not isinstance(text, str):
-        return False
-    return bool((_CONTROL if allow_whitespace else _ANY_CONTROL).search(text))
 
 
 def _first_bad_field(query_dict):

@@ -6,8 +6,8 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from api.input_guard import MESSAGE as CONTROL_MESSAGE
-from api.input_guard import has_control_characters
 from consent.exceptions import ConsentError
+from consent.text import has_control_characters
 
 
 def _check_string(text, where):

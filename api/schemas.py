@@ -124,6 +124,12 @@ class ReceiptEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class ReceiptSignatureSerializer(serializers.Serializer):
+    alg = serializers.CharField(help_text="EdDSA (Ed25519).")
+    kid = serializers.CharField(help_text="Key id in /.well-known/consent-ledger-keys.")
+    value = serializers.CharField(help_text="base64url signature over the canonical JSON of consent_record.")
+
+
 class ReceiptSerializer(serializers.Serializer):
     receipt_id = serializers.UUIDField()
     recorded_at = serializers.DateTimeField()
@@ -134,6 +140,8 @@ class ReceiptSerializer(serializers.Serializer):
     vendors = serializers.DictField(child=serializers.DictField(child=ReceiptEntrySerializer()), required=False)
     banner_version = serializers.IntegerField(allow_null=True)
     policy_version = serializers.IntegerField(allow_null=True)
+    consent_record = serializers.DictField(help_text="The ISO/IEC TS 27560 shaped record that is signed.")
+    signature = ReceiptSignatureSerializer()
 
 
 class PurposeStateSerializer(serializers.Serializer):

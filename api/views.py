@@ -22,6 +22,7 @@ from api.parsers import SafeJSONParser, dumps
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method, Site
+from consent.proof.receipts import signed_receipt
 from consent.selectors import subject_consents, who_may
 from consent.services.decisions import MAX_REF_LENGTH, record_decision
 from consent.services.subjects import find_subject
@@ -319,6 +320,7 @@ class SiteDecisionsView(PublicView):
             catalogue=catalogue.as_pair(),
             **options,
         )
+        body = signed_receipt(catalogue.site, body, catalogue.purposes)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -363,6 +365,7 @@ class SubjectDecisionsView(ServerView):
             catalogue=catalogue.as_pair(),
             **options,
         )
+        body = signed_receipt(catalogue.site, body, catalogue.purposes)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

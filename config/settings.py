@@ -230,6 +230,14 @@ SITE_CACHE_SECONDS = env.int("SITE_CACHE_SECONDS", default=5)
 GPC_LAST_UPDATE = env.str("GPC_LAST_UPDATE", default="2026-11-27")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Ledger proof: the Ed25519 seed (32 bytes, base64) that signs checkpoints and receipts. Unset, it is
+# derived from SECRET_KEY (fine for development; set a key of its own in production). Public keys
+# (base64url "x") of retired signing keys stay published so that what they signed still verifies.
+LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
+LEDGER_PUBLIC_KEYS = env.list("LEDGER_PUBLIC_KEYS", default=[])
+# Processes verify_ledger hashes with on PostgreSQL (0: one per CPU).
+LEDGER_VERIFY_WORKERS = env.int("LEDGER_VERIFY_WORKERS", default=0)
+
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Consent platform")
 # Staff must present a TOTP code at sign-in; the first-run demo turns it off for convenience.
 CONSOLE_REQUIRE_OTP = env.bool("CONSOLE_REQUIRE_OTP", default=not DEBUG)

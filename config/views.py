@@ -5,7 +5,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_GET, require_safe
+
+from consent.proof import keys as proof_keys
 
 
 @require_safe
@@ -28,3 +30,12 @@ def healthz(request):
     if pending:
         return JsonResponse({"status": "error", "database": "migrations pending", "pending": len(pending)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def ledger_keys(request):
+    """The public keys that verify checkpoints and receipts, as a JWKS (RFC 7517, RFC 8037)."""
+    response = JsonResponse(proof_keys.jwks(), content_type="application/jwk-set+json")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -14,11 +14,34 @@ from consent.models import ConsentEvent, Subject
 
 # Tables the database refuses to change. The value is the condition under which a row is
 # frozen: None for always (append-only), else a column that is set once the row is published.
+# Every guarded table also refuses TRUNCATE (PostgreSQL; SQLite has no TRUNCATE, and its
+# DELETE without WHERE is refused row by row).
 GUARDED_TABLES = {
     "consent_consentevent": None,
     "consent_auditevent": None,
     "consent_policyversion": "published_at",
     "cookies_bannerversion": "published_at",
+    "consent_decisionreceipt": None,
+    "consent_ledgercheckpoint": None,
+}
+
+# UPDATEs a guarded table lets through: a receipt may only lose its subject reference (erasure
+# removes personal data; the decisions, ids and times stay). Conditions on OLD and NEW.
+_ALLOWED_UPDATES = {
+    "consent_decisionreceipt": {
+        "postgresql": (
+            "NEW.body -> 'subject' = 'null'::jsonb AND (NEW.body - 'subject') = (OLD.body - 'subject') "
+            "AND (NEW.id, NEW.site_id, NEW.receipt_id, NEW.subject_id, NEW.fingerprint, NEW.recorded_at) IS NOT "
+            "DISTINCT FROM (OLD.id, OLD.site_id, OLD.receipt_id, OLD.subject_id, OLD.fingerprint, OLD.recorded_at)"
+        ),
+        "sqlite": (
+            "json_type(NEW.body, '$.subject') = 'null' "
+            "AND json_remove(NEW.body, '$.subject') = json_remove(OLD.body, '$.subject') "
+            "AND NEW.id IS OLD.id AND NEW.site_id IS OLD.site_id AND NEW.receipt_id IS OLD.receipt_id "
+            "AND NEW.subject_id IS OLD.subject_id AND NEW.fingerprint IS OLD.fingerprint "
+            "AND NEW.recorded_at IS OLD.recorded_at"
+        ),
+    },
 }
 
 _PG_FUNCTION = """
@@ -29,6 +52,29 @@ BEGIN
 END
 $$;
 """
+
+# The chain head (Subject.last_seq, last_hash) only moves forward, onto an event that exists.
+# An AFTER trigger: on PostgreSQL the events and the head are written by one statement, and
+# only after it has run are its new events visible to the check (one index probe).
+_PG_HEAD_FUNCTION = """
+CREATE OR REPLACE FUNCTION consent_guard_chain_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.last_seq <= OLD.last_seq THEN
+        RAISE EXCEPTION 'chain head of subject % may only move forward (% -> %)', NEW.id, OLD.last_seq, NEW.last_seq
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM consent_consentevent
+                   WHERE subject_id = NEW.id AND seq = NEW.last_seq AND hash = NEW.last_hash) THEN
+        RAISE EXCEPTION 'chain head of subject % does not match an event', NEW.id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+_HEAD_TRIGGER = "consent_subject_head_forward"
+_SUBJECT_DELETE_TRIGGER = "consent_subject_no_delete"
+_HEAD_CHANGED = "(NEW.last_seq IS DISTINCT FROM OLD.last_seq OR NEW.last_hash IS DISTINCT FROM OLD.last_hash)"
 
 
 # What a recorded consent means: once an event references a purpose, its site, key, legal
@@ -121,9 +167,10 @@ def _trigger_name(table, op):
 
 
 def install_guards(connection, tables=None):
-    """Create the triggers that refuse UPDATE and DELETE (on PostgreSQL and SQLite).
+    """Create the triggers that refuse UPDATE, DELETE and TRUNCATE (on PostgreSQL and SQLite).
 
-    Without `tables`, also the triggers that keep what recorded consents mean (MEANING_GUARDS).
+    Without `tables`, every guarded table, the chain-head guard of subjects and the triggers that
+    keep what recorded consents mean (MEANING_GUARDS).
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -134,32 +181,84 @@ def install_guards(connection, tables=None):
             column = GUARDED_TABLES[table]
             for op in ("UPDATE", "DELETE"):
                 name = _trigger_name(table, op)
+                condition = f"OLD.{column} IS NOT NULL" if column else ""
+                allowed = _ALLOWED_UPDATES.get(table, {}).get(connection.vendor) if op == "UPDATE" else None
+                if allowed:
+                    condition = f"NOT coalesce({allowed}, false)"
                 if connection.vendor == "postgresql":
-                    when = f"WHEN (OLD.{column} IS NOT NULL)" if column else ""
+                    when = f"WHEN ({condition})" if condition else ""
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
                     cursor.execute(
                         f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} "
                         f"EXECUTE FUNCTION consent_refuse_change()"
                     )
                 elif connection.vendor == "sqlite":
-                    when = f"WHEN OLD.{column} IS NOT NULL" if column else ""
+                    when = f"WHEN {condition}" if condition else ""
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                     cursor.execute(
                         f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} "
                         f"BEGIN SELECT RAISE(ABORT, '{op} on {table} is refused: the row is immutable'); END"
                     )
+            if connection.vendor == "postgresql":
+                name = _trigger_name(table, "TRUNCATE")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(
+                    f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION consent_refuse_change()"
+                )
+        if tables is None:
+            _install_head_guard(connection, cursor)
+
+
+def _install_head_guard(connection, cursor):
+    refuse_delete = "OLD.last_seq > 0"  # a subject with a chain is never deleted
+    if connection.vendor == "postgresql":
+        cursor.execute(_PG_HEAD_FUNCTION)
+        cursor.execute(f"DROP TRIGGER IF EXISTS {_HEAD_TRIGGER} ON consent_subject")
+        cursor.execute(
+            f"CREATE TRIGGER {_HEAD_TRIGGER} AFTER UPDATE OF last_seq, last_hash ON consent_subject "
+            f"FOR EACH ROW WHEN {_HEAD_CHANGED} EXECUTE FUNCTION consent_guard_chain_head()"
+        )
+        cursor.execute(f"DROP TRIGGER IF EXISTS {_SUBJECT_DELETE_TRIGGER} ON consent_subject")
+        cursor.execute(
+            f"CREATE TRIGGER {_SUBJECT_DELETE_TRIGGER} BEFORE DELETE ON consent_subject "
+            f"FOR EACH ROW WHEN ({refuse_delete}) EXECUTE FUNCTION consent_refuse_change()"
+        )
+    elif connection.vendor == "sqlite":
+        cursor.execute(f"DROP TRIGGER IF EXISTS {_HEAD_TRIGGER}")
+        cursor.execute(
+            f"CREATE TRIGGER {_HEAD_TRIGGER} AFTER UPDATE OF last_seq, last_hash ON consent_subject "
+            f"FOR EACH ROW WHEN {_HEAD_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} "
+            "AND (NEW.last_seq <= OLD.last_seq OR NOT EXISTS (SELECT 1 FROM consent_consentevent "
+            "WHERE subject_id = NEW.id AND seq = NEW.last_seq AND hash = NEW.last_hash)) "
+            "BEGIN SELECT RAISE(ABORT, 'the chain head may only move forward, onto an event that exists'); END"
+        )
+        cursor.execute(f"DROP TRIGGER IF EXISTS {_SUBJECT_DELETE_TRIGGER}")
+        cursor.execute(
+            f"CREATE TRIGGER {_SUBJECT_DELETE_TRIGGER} BEFORE DELETE ON consent_subject FOR EACH ROW "
+            f"WHEN {refuse_delete} BEGIN SELECT RAISE(ABORT, 'DELETE of a subject with a chain is refused'); END"
+        )
 
 
 def drop_guards(connection, tables=None):
-    """Remove the triggers. Only for tests that must tamper with rows or flush the database."""
+    """Remove the triggers. Only for tests that must tamper with rows or flush the database.
+
+    Without `tables`, every guard, the chain-head guard included.
+    """
     with connection.cursor() as cursor:
         if tables is None:
             drop_meaning_guards(cursor, connection.vendor)
         for table in tables or GUARDED_TABLES:
-            for op in ("UPDATE", "DELETE"):
+            for op in ("UPDATE", "DELETE", "TRUNCATE"):
                 name = _trigger_name(table, op)
                 if connection.vendor == "postgresql":
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                elif connection.vendor == "sqlite":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        if tables is None:
+            for name in (_HEAD_TRIGGER, _SUBJECT_DELETE_TRIGGER):
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON consent_subject")
                 elif connection.vendor == "sqlite":
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 

@@ -649,3 +649,34 @@ class RollupWatermark(models.Model):
 
     def __str__(self):
         return f"{self.site_id} up to event {self.last_event_id}"
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed summary of one site's ledger up to an event id: Merkle roots over its events and its
+    subjects' chain heads. Append-only; `manage.py verify_ledger` checks each one against the rows.
+
+    `buckets` keeps the root of every id range the signed roots are built from, so that a mismatch
+    is traced to the range of events (or of subjects) that changed.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    upto_event_id = models.BigIntegerField(help_text="Covers the site's events with ids up to this one.")
+    event_count = models.BigIntegerField()
+    events_root = models.CharField(max_length=64)
+    head_count = models.BigIntegerField()
+    heads_root = models.CharField(max_length=64)
+    bucket_size = models.PositiveIntegerField()
+    buckets = models.JSONField(default=dict)
+    previous = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the site's previous checkpoint's signature: a chain."
+    )
+    kid = models.CharField(max_length=64, help_text="Id of the key that signed it (see the JWKS).")
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["site", "id"]
+        indexes = [models.Index(fields=["site", "upto_event_id"], name="checkpoint_site_upto")]
+
+    def __str__(self):
+        return f"checkpoint {self.pk} of site {self.site_id} up to event {self.upto_event_id}"

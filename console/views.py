@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import get_language_info
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from api.input_guard import has_control_characters
 from consent.exceptions import ConsentError
 from consent.models import Notification, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
 from consent.services.audit import record_audit
+from consent.text import has_control_characters
 from console import charts, people
 from console import dashboard as queries
 from console.exports import csv_response

@@ -18,7 +18,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0007_webhook_delivery_plural")]
+    dependencies = [("consent", "0009_ledger_proof")]
     operations = [
         migrations.AddIndex(
             model_name="consentevent",

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("preferences/<slug:site_key>/requests", views.preference_request, name="preferences-request"),
     path("preferences/<slug:site_key>/export.<str:fmt>", views.preference_export, name="preferences-export"),
+    path("preferences/<slug:site_key>/receipts.json", views.preference_receipts, name="preferences-receipts"),
     path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
     path("notices/<str:token>/", views.acknowledge_view, name="acknowledge"),
 ]

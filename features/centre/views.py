@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind
+from consent.proof import receipts as proof_receipts
 from consent.services.minors import is_minor
 from features import notifications, rights
 from features.centre import preferences, unsubscribe
@@ -338,6 +339,27 @@ def preference_export(request, site_key, fmt):
         response = HttpResponse(preferences.export_csv(subject_id), content_type="text/csv; charset=utf-8")
     preferences.note_export(site, subject_id, fmt)
     response["Content-Disposition"] = f'attachment; filename="consent-records-{site.key}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def preference_receipts(request, site_key):
+    """The person's signed consent receipts (ISO/IEC TS 27560 records), to keep or check offline."""
+    try:
+        site = _site(site_key)
+        subject_id = _centre_subject(request, site)
+    except preferences.LinkError as error:
+        return _link_error(request, error, _language(request), None)
+    data = {
+        "keys": request.build_absolute_uri(reverse("ledger-keys")),
+        "receipts": proof_receipts.subject_receipts(site, subject_id),
+    }
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    preferences.note_export(site, subject_id, "receipts")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="consent-receipts-{site.key}-{stamp}.json"'
     response["Cache-Control"] = "no-store"
     return response
 

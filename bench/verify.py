@@ -1,0 +1,178 @@
+"""Time `verify_ledger` (and `checkpoint_ledger`) on a million chained events in a throwaway
+PostgreSQL database.
+
+    .venv/bin/python bench/verify.py [--events 1000000] [--workers 1,2] [--db postgres://postgres@127.0.0.1:5432/consent_bench_verify]
+
+Creates (and at the end drops) the database, migrates it, and loads subjects with four events
+each (one banner decision: real hash chains, states and receipts) with COPY, guards dropped
+for the load and installed again after. Then times one checkpoint of every site and
+`verify_ledger` with each worker count, printing events/s and the peak memory (RSS) of the
+verifying processes.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PURPOSES = ["analytics", "advertising", "marketing_email", "personalisation"]
+METHODS = ["accept_all", "reject_all", "custom", "preference_centre"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/consent_bench_verify")
+    parser.add_argument("--keep", action="store_true", help="Do not drop the database at the end.")
+    parser.add_argument("--reuse", action="store_true", help="Use the database as it is (kept by --keep).")
+    args = parser.parse_args()
+
+    import psycopg
+
+    url = urlparse(args.db)
+    name = url.path.lstrip("/")
+    admin_url = args.db.rsplit("/", 1)[0] + "/postgres"
+    if not args.reuse:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+    os.environ["DATABASE_URL"] = args.db
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from consent.ledger import drop_guards, install_guards
+    from consent.proof.checkpoints import checkpoint_sites
+    from consent.proof.verify import verify_ledger
+
+    try:
+        if not args.reuse:
+            call_command("migrate", verbosity=0)
+            drop_guards(connection)
+            started = time.perf_counter()
+            total = seed(connection, args.events)
+            install_guards(connection)
+            print(f"seeded {total:,} events in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            checkpoint_sites()
+            print(f"checkpoint_ledger: {time.perf_counter() - started:.1f} s")
+        for workers in (int(w) for w in args.workers.split(",")):
+            cpu_before = _cpu()
+            started = time.perf_counter()
+            report = verify_ledger(workers=workers)
+            elapsed = time.perf_counter() - started
+            cpu = _cpu() - cpu_before
+            own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            status = "ok" if report.ok else f"{len(report.problems)} problems, first: {report.problems[0]}"
+            print(
+                f"verify_ledger, {report.workers} process(es): {report.events:,} events, {report.subjects:,} "
+                f"subjects, {report.checkpoints} checkpoints in {elapsed:.1f} s = {report.events / elapsed:,.0f} "
+                f"events/s; verifier CPU {cpu:.1f} s = {report.events / cpu:,.0f} events per CPU-second "
+                f"(database server's not counted); peak RSS {own:.0f} MB (parent), {children:.0f} MB "
+                f"(largest worker); load average {os.getloadavg()[0]:.1f}; {status}"
+            )
+    finally:
+        connection.close()
+        if not args.keep:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _cpu():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def seed(connection, events):
+    """Subjects with one four-purpose banner decision each, over two sites, loaded with COPY."""
+    from consent.ledger import canonical_time, event_hash
+    from consent.models import Purpose, Site
+
+    rng = random.Random(7)
+    sites = [Site.objects.create(key="bench", name="Bench"), Site.objects.create(key="other", name="Other")]
+    purposes = {
+        site.pk: [Purpose.objects.create(site=site, key=k, position=i + 1) for i, k in enumerate(PURPOSES)]
+        for site in sites
+    }
+    subjects = events // len(PURPOSES)
+    now = datetime.now(UTC)
+    event_id = state_id = 0
+    raw = connection.connection
+    batch = 20_000
+    with raw.cursor() as cur:
+        for start in range(0, subjects, batch):
+            subject_rows, event_rows, state_rows, receipt_rows = [], [], [], []
+            for subject_id in range(start + 1, min(start + batch, subjects) + 1):
+                site = sites[0] if subject_id % 50 else sites[1]
+                method = rng.choice(METHODS)
+                at = now - timedelta(seconds=rng.randrange(120 * 86400), microseconds=rng.randrange(10**6))
+                receipt_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                prev, decisions = "", {}
+                for seq, purpose in enumerate(purposes[site.pk], 1):
+                    event_id += 1
+                    decision = "granted" if method == "accept_all" or rng.random() < 0.4 else "denied"
+                    event = SimpleNamespace(
+                        site_id=site.pk, subject_id=subject_id, seq=seq, purpose_id=purpose.pk, vendor_id=None,
+                        decision=decision, version=1, policy_version=2, banner_version=3, method=method,
+                        jurisdiction="FR", language="fr", recorded_at=at, ip="203.0.113.0",
+                        user_agent="Mozilla/5.0 (bench)", receipt_id=receipt_id, evidence={},
+                    )  # fmt: skip
+                    digest = event_hash(event, prev)
+                    event_rows.append(
+                        (event_id, site.pk, subject_id, seq, purpose.pk, None, decision, 1, 2, 3, method, "FR", "fr",
+                         at, "203.0.113.0", "Mozilla/5.0 (bench)", receipt_id, "{}", prev, digest)
+                    )  # fmt: skip
+                    state_id += 1
+                    state_rows.append((state_id, subject_id, purpose.pk, None, decision, 1, 2, 3, method, at, event_id))
+                    decisions[purpose.key] = {"state": decision, "version": 1}
+                    prev = digest
+                subject_rows.append((subject_id, site.pk, "", None, at, None, len(PURPOSES), prev))
+                body = {
+                    "receipt_id": str(receipt_id), "recorded_at": canonical_time(at).replace("+00:00", "Z"),
+                    "site": site.key, "subject": f"v-{subject_id}", "method": method, "decisions": decisions,
+                    "banner_version": 3, "policy_version": 2,
+                }  # fmt: skip
+                receipt_rows.append((site.pk, receipt_id, subject_id, "0" * 64, json.dumps(body), at))
+            copy(cur, "consent_subject", "id, site_id, email, birth_year, created_at, erased_at, last_seq, last_hash",
+                 subject_rows)  # fmt: skip
+            copy(cur, "consent_consentevent", "id, site_id, subject_id, seq, purpose_id, vendor_id, decision, version, "
+                 "policy_version, banner_version, method, jurisdiction, language, recorded_at, ip, user_agent, "
+                 "receipt_id, evidence, prev_hash, hash", event_rows)  # fmt: skip
+            copy(cur, "consent_consentstate", "id, subject_id, purpose_id, vendor_id, state, version, policy_version, "
+                 "banner_version, method, updated_at, event_id", state_rows)  # fmt: skip
+            copy(cur, "consent_decisionreceipt", "site_id, receipt_id, subject_id, fingerprint, body, recorded_at",
+                 receipt_rows)  # fmt: skip
+        for table in ("consent_subject", "consent_consentevent", "consent_consentstate"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        raw.commit()
+        for table in ("consent_subject", "consent_consentevent", "consent_consentstate", "consent_decisionreceipt"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+    return event_id
+
+
+def copy(cur, table, columns, rows):
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+if __name__ == "__main__":
+    main()
