@@ -22,7 +22,7 @@ import brotli
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
 from consent.models import PolicyVersion, Purpose, Site, Vendor
@@ -167,6 +167,16 @@ def _changed(sender, instance, **kwargs):
         invalidate(site_key)
 
 
+def _site_renamed(sender, instance, **kwargs):
+    """A site whose key changes: its old key must stop serving the old state too."""
+    if instance.pk is None:
+        return
+    old = Site.objects.filter(pk=instance.pk).values_list("key", flat=True).first()
+    if old and old != instance.key:
+        invalidate(old)
+
+
+pre_save.connect(_site_renamed, sender=Site, dispatch_uid="published-site-renamed")
 for _model in (Site, Purpose, Vendor, CookieDeclaration, PolicyVersion, BannerVersion):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"published-save-{_model.__name__}")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"published-delete-{_model.__name__}")

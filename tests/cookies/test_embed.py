@@ -217,6 +217,14 @@ def test_a_site_created_after_a_404_is_served(client, db):
     assert client.get("/c/late.js").status_code == 200
 
 
+def test_a_renamed_site_is_gone_from_its_old_key(client, published_site):
+    assert client.get("/c/acme.js").status_code == 200
+    published_site.key = "acme2"
+    published_site.save()
+    assert client.get("/c/acme.js").status_code == 404
+    assert client.get("/c/acme2.js").status_code == 200
+
+
 def test_site_without_published_banner_is_a_javascript_404(client, site):
     response = client.get("/c/acme.js")
     assert response.status_code == 404

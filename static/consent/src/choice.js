@@ -13,7 +13,7 @@ export function uuid(crypto) {
   b[6] = (b[6] & 15) | 64;
   b[8] = (b[8] & 63) | 128;
   const x = [...b].map((v) => (v + 256).toString(16).slice(1)).join("");
-  return [x.slice(0, 8), x.slice(8, 12), x.slice(12, 16), x.slice(16, 20), x.slice(20)].join("-");
+  return x.replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
 }
 
 /** The stored choice if it is readable and not expired, else null; and the visitor id to use. */
@@ -24,8 +24,8 @@ export function loadChoice(doc, crypto, now) {
   } catch {
     // unreadable: ask again
   }
-  state.visitorId = (stored && stored.v) || uuid(crypto);
-  state.stored = stored && stored.d && stored.t + state.lifetimeMs > now ? stored : null;
+  state.visitorId = stored?.v || uuid(crypto);
+  state.stored = stored?.d && stored.t + state.lifetimeMs > now ? stored : null;
 }
 
 export function saveChoice(doc, location) {

@@ -35,8 +35,8 @@ export function applyLanguage(details) {
 
 /** "Vendors: A, B" and "Cookies: x, y" lines for a purpose, from the details. */
 export function describe(details, key) {
-  const vendors = (details.purposes.find((p) => p.key === key) || {}).vendors || [];
-  const names = vendors.map((v) => (details.vendors[v] || {}).name || v);
+  const vendors = details.purposes.find((p) => p.key === key)?.vendors || [];
+  const names = vendors.map((v) => details.vendors[v]?.name || v);
   const cookies = details.cookies.filter((c) => c.purpose === key).map((c) => c.name).sort();
   const lines = [];
   if (names.length) lines.push(details.texts.vendors_label + ": " + names.join(", "));

@@ -4,8 +4,8 @@
 export function h(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const k in attrs || {})
-    if (attrs[k] !== false && attrs[k] !== null) e.setAttribute(k, attrs[k] === true ? "" : attrs[k]);
-  kids.flat().forEach((c) => c !== null && e.append(c));
+    if (attrs[k] !== false && attrs[k] != null) e.setAttribute(k, attrs[k] === true ? "" : attrs[k]);
+  kids.flat().forEach((c) => c != null && e.append(c));
   return e;
 }
 

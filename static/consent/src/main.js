@@ -19,7 +19,7 @@ import { createUI } from "./ui.js";
 
 function start(config, css) {
   const win = window, doc = document;
-  if (!config || (win.consent && win.consent._v)) return;
+  if (!config || win.consent?._v) return;
   init(config, { script: doc.currentScript, location: win.location, navigator: win.navigator });
   loadChoice(doc, win.crypto, Date.now());
 
@@ -58,7 +58,7 @@ function start(config, css) {
   loadChunks(doc, win);
 
   doc.addEventListener("click", (e) => {
-    if (e.target.closest && e.target.closest("[data-consent-open]")) {
+    if (e.target.closest?.("[data-consent-open]")) {
       e.preventDefault();
       ui.prefs();
     }

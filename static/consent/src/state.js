@@ -3,32 +3,31 @@
 // Fields named in build.mjs (STATE_FIELDS) are shortened in the bundle: a new field that the
 // configuration or a chunk also uses by name must not be listed there.
 
-/** @type {Record<string, any>} */
-export const state = {
-  config: null, // the site's published configuration, one language (see docs/banner.md)
-  texts: {}, // texts in `language`
-  language: "", // the language the visitor is shown and that decisions are recorded with
-  purposes: [], // purposes the banner shows, in display order
-  byKey: {}, // key -> purpose
-  optional: [], // shown purposes that are not essential
-  asked: [], // optional purposes the visitor is asked about (GPC-refused ones are not)
-  stored: null, // the stored choice: {v, b, p, d, t, m} (see docs/banner.md)
-  visitorId: "",
-  gpc: false,
-  base: "", // origin the script came from: the platform's API lives there
-  api: "", // base + "/api/v1/sites/<key>/"
-  cookieName: "",
-  lifetimeMs: 0,
-  token: null, // a subject token signed by the site's back end, from data-subject-token
-  listeners: [], // window.consent.on("change", ...) callbacks
-};
+/**
+ * Fields, all set by init() except where noted:
+ *   config      the site's published configuration, one language (see docs/banner.md)
+ *   texts       texts in `language`
+ *   language    the language the visitor is shown and that decisions are recorded with
+ *   purposes    purposes the banner shows, in display order; byKey: key -> purpose
+ *   optional    shown purposes that are not essential
+ *   asked       optional purposes the visitor is asked about (GPC-refused ones are not)
+ *   stored      the stored choice {v, b, p, d, t, m} (set by choice.loadChoice)
+ *   visitorId   (set by choice.loadChoice)
+ *   gpc         the browser sends Global Privacy Control
+ *   base, api   origin the script came from (the platform), and its API for this site
+ *   cookieName, lifetimeMs, token (from data-subject-token on the tag)
+ *   listeners   window.consent.on("change", ...) callbacks
+ * (The literal stays empty: the bundle need not carry the list twice.)
+ * @type {Record<string, any>}
+ */
+export const state = {};
 
 // A stored choice is valid for the site's consent lifetime, never more than 13 months.
 export const MAX_LIFETIME_DAYS = 395;
 
 /** Derive everything start() needs from the configuration and the script tag. */
 export function init(config, { script, location, navigator }) {
-  const base = script && script.src ? new URL(script.src).origin : location.origin;
+  const base = script?.src ? new URL(script.src).origin : location.origin;
   state.config = config;
   state.texts = config.texts;
   state.language = config.language;
@@ -42,6 +41,7 @@ export function init(config, { script, location, navigator }) {
   state.api = base + "/api/v1/sites/" + config.site + "/";
   state.cookieName = "consent_" + config.site;
   state.lifetimeMs = Math.min(config.lifetime_days || 180, MAX_LIFETIME_DAYS) * 864e5;
-  state.token = (script && script.dataset.subjectToken) || null;
+  state.token = script?.dataset.subjectToken || null;
+  state.listeners = [];
   return state;
 }

@@ -36,7 +36,7 @@ export function createUI({ win, doc, css, decide }) {
     if (!ui) return;
     ui.remove();
     ui = null;
-    if (back && back.focus) back.focus();
+    back?.focus?.();
     back = null;
   }
 
@@ -86,7 +86,7 @@ export function createUI({ win, doc, css, decide }) {
       details.purposes.forEach((p) => (byKey[p.key] = p));
       items.forEach((li) => {
         const key = li.dataset.k;
-        li.lastChild.textContent = (byKey[key] || {}).description || "";
+        li.lastChild.textContent = byKey[key]?.description || "";
         li.append(...describe(details, key).map((line) => h("p", { class: "v" }, line)));
       });
     }, () => 0);
@@ -106,7 +106,7 @@ export function createUI({ win, doc, css, decide }) {
     if (open.length) decide("dismiss", all(0, open));
   }
   function onClick(e) {
-    const b = e.target.closest && e.target.closest("[data-a]");
+    const b = e.target.closest?.("[data-a]");
     if (!b) return;
     const a = b.dataset.a;
     if (a === "choose") return prefs();
