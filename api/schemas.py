@@ -103,7 +103,12 @@ class _DecisionFields(serializers.Serializer):
     banner_version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     policy_version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     language = serializers.CharField(required=False, max_length=16)
-    jurisdiction = serializers.CharField(required=False, max_length=8, help_text="e.g. FR, US-CA.")
+    jurisdiction = serializers.RegexField(
+        r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        required=False,
+        max_length=8,
+        help_text="ISO 3166 code, e.g. FR, US-CA. A trusted geo header or IP database wins on the banner's requests.",
+    )
 
 
 class BannerDecisionSerializer(_DecisionFields):
@@ -123,6 +128,15 @@ class ReceiptEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class GpcOutcomeSerializer(serializers.Serializer):
+    signal = serializers.BooleanField(help_text="The request carried Sec-GPC: 1.")
+    binding = serializers.BooleanField(help_text="The signal overrides grants here (opt-out or notice regime, US).")
+    denied = serializers.ListField(child=serializers.CharField(), help_text="Purposes denied by the signal.")
+    overrode = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Purposes the request granted but the signal denied."
+    )
+
+
 class ReceiptSerializer(serializers.Serializer):
     receipt_id = serializers.UUIDField()
     recorded_at = serializers.DateTimeField()
@@ -133,6 +147,15 @@ class ReceiptSerializer(serializers.Serializer):
     vendors = serializers.DictField(child=serializers.DictField(child=ReceiptEntrySerializer()), required=False)
     banner_version = serializers.IntegerField(allow_null=True)
     policy_version = serializers.IntegerField(allow_null=True)
+    jurisdiction = serializers.CharField(allow_blank=True, help_text="Recorded on every event, e.g. FR or US-CA.")
+    regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"])
+    gpc = GpcOutcomeSerializer(required=False)
+
+
+class JurisdictionSerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(allow_blank=True, help_text="CC or CC-RR; empty when unknown.")
+    regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"])
+    gpc = serializers.BooleanField(help_text="The request carried Sec-GPC: 1.")
 
 
 class PurposeStateSerializer(serializers.Serializer):
@@ -158,6 +181,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     policy_version = serializers.IntegerField(allow_null=True)
     banner_version = serializers.IntegerField(allow_null=True)
     language = serializers.CharField()
+    jurisdiction = serializers.CharField(allow_blank=True)
     receipt_id = serializers.UUIDField(allow_null=True)
     evidence = serializers.DictField()
     hash = serializers.CharField()
@@ -165,6 +189,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 class SubjectConsentsSerializer(serializers.Serializer):
     subject = serializers.CharField()
+    regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"], help_text="Of the latest jurisdiction.")
     purposes = serializers.DictField(child=PurposeStateSerializer())
     history = HistoryEntrySerializer(many=True)
 

@@ -20,13 +20,16 @@ from api import schemas
 from api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle
 from api.catalogue import get_catalogue
 from api.parsers import SafeJSONParser, dumps
+from consent import jurisdiction as geo
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method
-from consent.selectors import subject_consents, who_may
-from consent.services import MAX_REF_LENGTH, find_subject, record_decision
+from consent.regimes import regime_for
+from consent.selectors import latest_jurisdictions, subject_consents, who_may
+from consent.services import MAX_REF_LENGTH, find_subject
 from consent.tokens import TokenError, read_subject_token
 from cookies.services import banner_config
+from features.regime_decisions import record_under_regime
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
 SERVER_METHODS = tuple(schemas.SERVER_METHODS)
@@ -148,7 +151,7 @@ def _decision_options(data, errors, catalogue):
         "banner_version": _published_version(data, "banner_version", errors, catalogue.banner_versions, "banner"),
         "policy_version": policy_version,
         "language": _string(data, "language", errors, max_length=16, default=""),
-        "jurisdiction": _string(data, "jurisdiction", errors, max_length=8, default=""),
+        "jurisdiction": _jurisdiction_field(data, errors),
         "decisions": data.get("decisions"),
         "vendors": data.get("vendors"),
     }
@@ -157,6 +160,22 @@ def _decision_options(data, errors, catalogue):
         if name in data:
             options[name] = data[name]
     return options
+
+
+def _jurisdiction_field(data, errors):
+    value = _string(data, "jurisdiction", errors, max_length=8, default="")
+    message = geo.field_error(value)
+    if message:
+        errors["jurisdiction"] = [message]
+        return ""
+    return value
+
+
+def visitor_jurisdiction(request, site, claimed=""):
+    """The banner visitor's jurisdiction: the trusted geo header or IP database, else what the
+    banner said (validated), else the site's default."""
+    found, source = geo.resolve(site, request.META, client_ip(request))
+    return found if source in ("header", "ip_database") else (claimed or found)
 
 
 def _catalogue(site_key):
@@ -240,6 +259,26 @@ class SiteConfigView(PublicView):
         return response
 
 
+class SiteJurisdictionView(PublicView):
+    @extend_schema(
+        operation_id="site_jurisdiction",
+        tags=["banner"],
+        summary="The visitor's jurisdiction and the regime that applies to it",
+        description=(
+            "Tiny and never cached (`Cache-Control: no-store`), so the config itself stays one cacheable "
+            "document for every jurisdiction: the config carries every regime's rules, this says which applies."
+        ),
+        parameters=[SITE_KEY_PARAM],
+        responses={200: schemas.JurisdictionSerializer, **error_responses(404, 429)},
+    )
+    def get(self, request, site_key):
+        site = _catalogue(site_key).site
+        found = visitor_jurisdiction(request, site)
+        response = Response({"jurisdiction": found, "regime": regime_for(site, found), "gpc": gpc_signal(request)})
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class SiteDecisionsView(PublicView):
     @extend_schema(
         operation_id="site_record_decision",
@@ -290,16 +329,17 @@ class SiteDecisionsView(PublicView):
                 errors["subject_token"] = [str(exc)]
         if errors:
             raise _invalid(errors, "decision.invalid")
-        evidence = {"gpc": True} if gpc_signal(request) else None
-        body, created = record_decision(
+        options["jurisdiction"] = visitor_jurisdiction(request, site, options["jurisdiction"])
+        body, created = record_under_regime(
             site,
+            gpc=gpc_signal(request),
             receipt_id=receipt_id,
             method=data.get("method"),
             visitor_id=visitor_id,
             user_id=user_id,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            evidence=evidence,
+            evidence=None,
             allowed_methods=BANNER_METHODS,
             catalogue=catalogue.as_pair(),
             **options,
@@ -338,8 +378,15 @@ class SubjectDecisionsView(ServerView):
             method = Method.API
         if errors:
             raise _invalid(errors, "decision.invalid")
-        body, created = record_decision(
-            catalogue.site,
+        site = catalogue.site
+        if not options["jurisdiction"]:
+            # The back end's own address says nothing of the person: their last known place, else the default.
+            subject_id = find_subject(site, ref)
+            known = latest_jurisdictions([subject_id]).get(subject_id, "") if subject_id else ""
+            options["jurisdiction"] = known or geo.normalise(site.default_jurisdiction)
+        body, created = record_under_regime(
+            site,
+            gpc=gpc_signal(request),
             receipt_id=receipt_id,
             method=method,
             ref=ref,

@@ -1,10 +1,25 @@
 """Reads of the ledger: current state with its meaning, history, and bulk permission checks."""
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from consent.ledger import canonical_time
-from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, SubjectAlias
+from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, Subject, SubjectAlias
+from consent.regimes import regime_for
 from consent.rules import judge, reconsent_floors, vendor_allowed
+
+
+def latest_jurisdictions(subject_ids):
+    """Subject id -> the jurisdiction of its latest event (the head of its chain), one query."""
+    head = ConsentEvent.objects.filter(subject_id=OuterRef("pk"), seq=OuterRef("last_seq")).values("jurisdiction")
+    rows = Subject.objects.filter(pk__in=subject_ids).annotate(j=Subquery(head[:1])).values_list("pk", "j")
+    return {pk: j or "" for pk, j in rows}
+
+
+def subject_regime(site, subject_id):
+    """The regime of the person's latest known jurisdiction; the site's default when unknown."""
+    jurisdiction = latest_jurisdictions([subject_id]).get(subject_id, "") if subject_id else ""
+    return regime_for(site, jurisdiction)
 
 
 def iso(value):
@@ -15,6 +30,7 @@ def subject_consents(site, subject_id, *, label, now=None, with_history=True):
     """The wire shape of `GET /subjects/{ref}/consents`: every purpose's verdict, and the history."""
     now = now or timezone.now()
     floors = reconsent_floors(site, now)
+    regime = subject_regime(site, subject_id)
     states = {}
     vendor_states = {}
     for state in ConsentState.objects.filter(subject_id=subject_id).select_related("vendor"):
@@ -25,7 +41,7 @@ def subject_consents(site, subject_id, *, label, now=None, with_history=True):
     purposes = {}
     for purpose in Purpose.objects.filter(site=site).order_by("position", "id"):
         state = states.get(purpose.id)
-        verdict = judge(purpose, state, site=site, now=now, floors=floors)
+        verdict = judge(purpose, state, site=site, now=now, floors=floors, regime=regime)
         entry = {
             "state": verdict.state,
             "allowed": verdict.allowed,
@@ -44,7 +60,7 @@ def subject_consents(site, subject_id, *, label, now=None, with_history=True):
         if refused_vendors:
             entry["vendors"] = refused_vendors
         purposes[purpose.key] = entry
-    result = {"subject": label, "purposes": purposes}
+    result = {"subject": label, "regime": regime, "purposes": purposes}
     if with_history:
         result["history"] = subject_history(subject_id)
     return result
@@ -63,6 +79,7 @@ def subject_history(subject_id):
             "policy_version": e.policy_version,
             "banner_version": e.banner_version,
             "language": e.language,
+            "jurisdiction": e.jurisdiction,
             "receipt_id": str(e.receipt_id) if e.receipt_id else None,
             "evidence": e.evidence,
             "hash": e.hash,
@@ -101,10 +118,13 @@ def who_may(site, purpose, refs, *, vendor=None, now=None):
                 purpose=purpose, vendor=vendor, subject_id__in=set(by_ref.values())
             ).only("subject_id", "state")
         }
+    jurisdictions = latest_jurisdictions(set(by_ref.values()))
+    regimes = {j: regime_for(site, j) for j in set(jurisdictions.values()) | {""}}
     allowed, denied = [], []
     for ref in refs:
         subject_id = by_ref.get(ref)
-        verdict = judge(purpose, states.get(subject_id), site=site, now=now, floors=floors)
+        regime = regimes[jurisdictions.get(subject_id, "")]
+        verdict = judge(purpose, states.get(subject_id), site=site, now=now, floors=floors, regime=regime)
         ok = vendor_allowed(verdict, vendor_states.get(subject_id)) if vendor is not None else verdict.allowed
         (allowed if ok else denied).append(ref)
     return allowed, denied
