@@ -56,7 +56,12 @@ def open_rights_request(site, subject_id, kind, *, details="", via="preference_c
         raise ConsentError("rights.erased", "This person's data has been erased.", {"subject": ["Erased."]}, 410)
     with transaction.atomic():
         request = RightsRequest.objects.create(
-            site=site, subject=subject, kind=kind, details=details.strip(), received_at=now, due_at=ccpa.first_due(kind, now) or add_months(now, 1)
+            site=site,
+            subject=subject,
+            kind=kind,
+            details=details.strip(),
+            received_at=now,
+            due_at=ccpa.first_due(kind, now) or add_months(now, 1),
         )
         record_audit(
             action="rights.opened",

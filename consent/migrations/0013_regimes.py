@@ -7,50 +7,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consent', '0010_meaning_guards'),
+        ("consent", "0010_meaning_guards"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='site',
-            name='cookie_domain',
-            field=models.CharField(blank=True, help_text='Share the decision across subdomains, e.g. .example.com (a parent of an allowed origin).', max_length=253),
+            model_name="site",
+            name="cookie_domain",
+            field=models.CharField(
+                blank=True,
+                help_text="Share the decision across subdomains, e.g. .example.com (a parent of an allowed origin).",
+                max_length=253,
+            ),
         ),
         migrations.AddField(
-            model_name='site',
-            name='default_jurisdiction',
-            field=models.CharField(blank=True, help_text='Recorded when neither the geo header nor the IP database says, e.g. FR.', max_length=8),
+            model_name="site",
+            name="default_jurisdiction",
+            field=models.CharField(
+                blank=True,
+                help_text="Recorded when neither the geo header nor the IP database says, e.g. FR.",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='site',
-            name='regime_settings',
-            field=models.JSONField(blank=True, default=dict, help_text='Per regime: re-ask interval, lifetime, sensitive purposes, e.g. {"opt_out": {"reask_days": 365, "sensitive": ["financial_incentive"]}, "notice": {"display": "none"}}'),
+            model_name="site",
+            name="regime_settings",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='Per regime: re-ask interval, lifetime, sensitive purposes, e.g. {"opt_out": {"reask_days": 365, "sensitive": ["financial_incentive"]}, "notice": {"display": "none"}}',
+            ),
         ),
         migrations.AlterField(
-            model_name='consentevent',
-            name='method',
-            field=models.CharField(choices=[('accept_all', 'Banner: accept all'), ('reject_all', 'Banner: reject all'), ('custom', 'Banner: custom choice'), ('dismiss', 'Banner closed without choosing'), ('preference_centre', 'Preference centre'), ('api', 'Site back end (API)'), ('email_link', 'Email unsubscribe link'), ('gpc', 'Global Privacy Control signal'), ('expiry', 'Expiry'), ('erasure', 'Erasure request'), ('cross_domain', "Carried from another of the site's domains")], max_length=24),
+            model_name="consentevent",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("accept_all", "Banner: accept all"),
+                    ("reject_all", "Banner: reject all"),
+                    ("custom", "Banner: custom choice"),
+                    ("dismiss", "Banner closed without choosing"),
+                    ("preference_centre", "Preference centre"),
+                    ("api", "Site back end (API)"),
+                    ("email_link", "Email unsubscribe link"),
+                    ("gpc", "Global Privacy Control signal"),
+                    ("expiry", "Expiry"),
+                    ("erasure", "Erasure request"),
+                    ("cross_domain", "Carried from another of the site's domains"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='consentstate',
-            name='method',
-            field=models.CharField(choices=[('accept_all', 'Banner: accept all'), ('reject_all', 'Banner: reject all'), ('custom', 'Banner: custom choice'), ('dismiss', 'Banner closed without choosing'), ('preference_centre', 'Preference centre'), ('api', 'Site back end (API)'), ('email_link', 'Email unsubscribe link'), ('gpc', 'Global Privacy Control signal'), ('expiry', 'Expiry'), ('erasure', 'Erasure request'), ('cross_domain', "Carried from another of the site's domains")], max_length=24),
+            model_name="consentstate",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("accept_all", "Banner: accept all"),
+                    ("reject_all", "Banner: reject all"),
+                    ("custom", "Banner: custom choice"),
+                    ("dismiss", "Banner closed without choosing"),
+                    ("preference_centre", "Preference centre"),
+                    ("api", "Site back end (API)"),
+                    ("email_link", "Email unsubscribe link"),
+                    ("gpc", "Global Privacy Control signal"),
+                    ("expiry", "Expiry"),
+                    ("erasure", "Erasure request"),
+                    ("cross_domain", "Carried from another of the site's domains"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='dailyconsentstat',
-            name='method',
-            field=models.CharField(choices=[('accept_all', 'Banner: accept all'), ('reject_all', 'Banner: reject all'), ('custom', 'Banner: custom choice'), ('dismiss', 'Banner closed without choosing'), ('preference_centre', 'Preference centre'), ('api', 'Site back end (API)'), ('email_link', 'Email unsubscribe link'), ('gpc', 'Global Privacy Control signal'), ('expiry', 'Expiry'), ('erasure', 'Erasure request'), ('cross_domain', "Carried from another of the site's domains")], max_length=24),
+            model_name="dailyconsentstat",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("accept_all", "Banner: accept all"),
+                    ("reject_all", "Banner: reject all"),
+                    ("custom", "Banner: custom choice"),
+                    ("dismiss", "Banner closed without choosing"),
+                    ("preference_centre", "Preference centre"),
+                    ("api", "Site back end (API)"),
+                    ("email_link", "Email unsubscribe link"),
+                    ("gpc", "Global Privacy Control signal"),
+                    ("expiry", "Expiry"),
+                    ("erasure", "Erasure request"),
+                    ("cross_domain", "Carried from another of the site's domains"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='rightsrequest',
-            name='kind',
-            field=models.CharField(choices=[('access', 'Access'), ('erasure', 'Erasure'), ('rectification', 'Rectification'), ('restriction', 'Restriction of processing'), ('portability', 'Portability'), ('objection', 'Objection'), ('ccpa_know', 'CCPA: know'), ('ccpa_delete', 'CCPA: delete'), ('ccpa_correct', 'CCPA: correct'), ('ccpa_opt_out', 'CCPA: opt out of sale or sharing'), ('ccpa_limit', 'CCPA: limit use of sensitive data')], max_length=16),
+            model_name="rightsrequest",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("access", "Access"),
+                    ("erasure", "Erasure"),
+                    ("rectification", "Rectification"),
+                    ("restriction", "Restriction of processing"),
+                    ("portability", "Portability"),
+                    ("objection", "Objection"),
+                    ("ccpa_know", "CCPA: know"),
+                    ("ccpa_delete", "CCPA: delete"),
+                    ("ccpa_correct", "CCPA: correct"),
+                    ("ccpa_opt_out", "CCPA: opt out of sale or sharing"),
+                    ("ccpa_limit", "CCPA: limit use of sensitive data"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='site',
-            name='regime',
-            field=models.CharField(choices=[('opt_in', 'Opt-in (GDPR, ePrivacy)'), ('opt_out', 'Opt-out (CCPA/CPRA)'), ('notice', 'Notice only (no consent law)')], default='opt_in', max_length=16),
+            model_name="site",
+            name="regime",
+            field=models.CharField(
+                choices=[
+                    ("opt_in", "Opt-in (GDPR, ePrivacy)"),
+                    ("opt_out", "Opt-out (CCPA/CPRA)"),
+                    ("notice", "Notice only (no consent law)"),
+                ],
+                default="opt_in",
+                max_length=16,
+            ),
         ),
     ]

@@ -80,9 +80,7 @@ def test_header_wins_over_the_banner_claim_and_the_site_default(client, site, ge
     post(client, decision(jurisdiction="US-CA"), HTTP_CF_IPCOUNTRY="FR")
     post(client, decision(id=str(uuid.uuid4()), visitor_id="v-2", jurisdiction="US-CA"))
     post(client, decision(id=str(uuid.uuid4()), visitor_id="v-3"))
-    by_visitor = {
-        e.subject.aliases.get().value: e.jurisdiction for e in ConsentEvent.objects.select_related("subject")
-    }
+    by_visitor = {e.subject.aliases.get().value: e.jurisdiction for e in ConsentEvent.objects.select_related("subject")}
     assert by_visitor == {"v-1": "FR", "v-2": "US-CA", "v-3": "DE"}
 
 
@@ -156,9 +154,7 @@ def test_gpc_in_an_opt_in_jurisdiction_keeps_an_explicit_grant(client, site, geo
 
 
 def test_gpc_is_binding_for_any_us_visitor_even_where_the_site_default_is_opt_in(client, site, geo):
-    response = post(
-        client, decision(decisions={"advertising": "granted"}), HTTP_CF_IPCOUNTRY="US", HTTP_SEC_GPC="1"
-    )
+    response = post(client, decision(decisions={"advertising": "granted"}), HTTP_CF_IPCOUNTRY="US", HTTP_SEC_GPC="1")
     assert response.json()["regime"] == "opt_in" and response.json()["gpc"]["binding"] is True
     assert states() == {"advertising": ("denied", "gpc")}
 

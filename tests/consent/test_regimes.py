@@ -83,7 +83,9 @@ def test_config_rules_are_small():
 
 
 def test_settings_merge_the_sites_own_over_the_defaults():
-    site = site_like(regime_settings={"opt_out": {"reask_days": 400, "sensitive": ["fi"]}, "notice": {"display": "none"}})
+    site = site_like(
+        regime_settings={"opt_out": {"reask_days": 400, "sensitive": ["fi"]}, "notice": {"display": "none"}}
+    )
     assert regimes.settings_for(site, "opt_out") == {"reask_days": 400, "lifetime_days": 395, "sensitive": ["fi"]}
     assert regimes.settings_for(site, "notice")["display"] == "none"
     assert regimes.settings_for(site, "opt_in") == {"reask_days": 182, "sensitive": [], "lifetime_days": 180}
