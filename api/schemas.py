@@ -229,3 +229,19 @@ class AuditPageSerializer(serializers.Serializer):
     results = AuditRowSerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True)
     next = serializers.URLField(allow_null=True)
+
+
+class HandoverIssueSerializer(serializers.Serializer):
+    visitor_id = serializers.CharField(max_length=128, help_text="The visitor on this domain.")
+    target_origin = serializers.CharField(max_length=300, help_text="Another allowed origin of the site.")
+
+
+class HandoverTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    fragment = serializers.CharField(help_text="Append to the link as #<fragment>=<token>.")
+    expires_in = serializers.IntegerField(help_text="Seconds the token stays valid.")
+
+
+class HandoverAcceptSerializer(serializers.Serializer):
+    visitor_id = serializers.CharField(max_length=128, help_text="The visitor on this (the target) domain.")
+    token = serializers.CharField(max_length=4096)
