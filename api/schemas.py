@@ -104,7 +104,12 @@ class _DecisionFields(serializers.Serializer):
     banner_version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     policy_version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     language = serializers.CharField(required=False, max_length=16)
-    jurisdiction = serializers.CharField(required=False, max_length=8, help_text="e.g. FR, US-CA.")
+    jurisdiction = serializers.RegexField(
+        r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        required=False,
+        max_length=8,
+        help_text="ISO 3166 code, e.g. FR, US-CA. A trusted geo header or IP database wins on the banner's requests.",
+    )
 
 
 class BannerDecisionSerializer(_DecisionFields):
@@ -130,6 +135,15 @@ class ReceiptSignatureSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="base64url signature over the canonical JSON of consent_record.")
 
 
+class GpcOutcomeSerializer(serializers.Serializer):
+    signal = serializers.BooleanField(help_text="The request carried Sec-GPC: 1.")
+    binding = serializers.BooleanField(help_text="The signal overrides grants here (opt-out or notice regime, US).")
+    denied = serializers.ListField(child=serializers.CharField(), help_text="Purposes denied by the signal.")
+    overrode = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Purposes the request granted but the signal denied."
+    )
+
+
 class ReceiptSerializer(serializers.Serializer):
     receipt_id = serializers.UUIDField()
     recorded_at = serializers.DateTimeField()
@@ -142,6 +156,15 @@ class ReceiptSerializer(serializers.Serializer):
     policy_version = serializers.IntegerField(allow_null=True)
     consent_record = serializers.DictField(help_text="The ISO/IEC TS 27560 shaped record that is signed.")
     signature = ReceiptSignatureSerializer()
+    jurisdiction = serializers.CharField(allow_blank=True, help_text="Recorded on every event, e.g. FR or US-CA.")
+    regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"])
+    gpc = GpcOutcomeSerializer(required=False)
+
+
+class JurisdictionSerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(allow_blank=True, help_text="CC or CC-RR; empty when unknown.")
+    regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"])
+    gpc = serializers.BooleanField(help_text="The request carried Sec-GPC: 1.")
 
 
 class PurposeStateSerializer(serializers.Serializer):
@@ -167,6 +190,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     policy_version = serializers.IntegerField(allow_null=True)
     banner_version = serializers.IntegerField(allow_null=True)
     language = serializers.CharField()
+    jurisdiction = serializers.CharField(allow_blank=True)
     receipt_id = serializers.UUIDField(allow_null=True)
     evidence = serializers.DictField()
     hash = serializers.CharField()
@@ -174,6 +198,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 class SubjectConsentsSerializer(serializers.Serializer):
     subject = serializers.CharField()
+    regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"], help_text="Of the latest jurisdiction.")
     purposes = serializers.DictField(child=PurposeStateSerializer())
     history = HistoryEntrySerializer(many=True)
 
@@ -214,3 +239,19 @@ class AuditPageSerializer(serializers.Serializer):
     results = AuditRowSerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True)
     next = serializers.URLField(allow_null=True)
+
+
+class HandoverIssueSerializer(serializers.Serializer):
+    visitor_id = serializers.CharField(max_length=128, help_text="The visitor on this domain.")
+    target_origin = serializers.CharField(max_length=300, help_text="Another allowed origin of the site.")
+
+
+class HandoverTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    fragment = serializers.CharField(help_text="Append to the link as #<fragment>=<token>.")
+    expires_in = serializers.IntegerField(help_text="Seconds the token stays valid.")
+
+
+class HandoverAcceptSerializer(serializers.Serializer):
+    visitor_id = serializers.CharField(max_length=128, help_text="The visitor on this (the target) domain.")
+    token = serializers.CharField(max_length=4096)

@@ -8,6 +8,9 @@ from api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
 
 urlpatterns = [
     path("sites/<str:site_key>/config", views.SiteConfigView.as_view(), name="api-site-config"),
+    path("sites/<str:site_key>/jurisdiction", views.SiteJurisdictionView.as_view(), name="api-site-jurisdiction"),
+    path("sites/<str:site_key>/handover", views.HandoverIssueView.as_view(), name="api-site-handover"),
+    path("sites/<str:site_key>/handover/accept", views.HandoverAcceptView.as_view(), name="api-site-handover-accept"),
     path("sites/<str:site_key>/decisions", views.SiteDecisionsView.as_view(), name="api-site-decisions"),
     path("subjects/<str:subject_ref>/decisions", views.SubjectDecisionsView.as_view(), name="api-subject-decisions"),
     path("subjects/<str:subject_ref>/consents", views.SubjectConsentsView.as_view(), name="api-subject-consents"),

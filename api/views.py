@@ -7,6 +7,7 @@ Public (the banner): site config and decisions, throttled per address, CORS per 
 import re
 import uuid
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,17 +20,21 @@ from api import schemas
 from api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle
 from api.catalogue import get_catalogue
 from api.parsers import SafeJSONParser, dumps
+from consent import jurisdiction as geo
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError, NotFound
 from consent.models import Method, Site
 from consent.proof.receipts import signed_receipt
-from consent.selectors import subject_consents, who_may
-from consent.services.decisions import MAX_REF_LENGTH, record_decision
+from consent.regimes import regime_for
+from consent.selectors import latest_jurisdictions, subject_consents, who_may
+from consent.services.decisions import MAX_REF_LENGTH
 from consent.services.subjects import find_subject
 from consent.tokens import TokenError, read_subject_token
 from cookies import published
 from cookies.responses import encoded_response
 from cookies.services import banner_config
+from features import domains
+from features.regime_decisions import record_under_regime
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
 SERVER_METHODS = tuple(schemas.SERVER_METHODS)
@@ -151,7 +156,7 @@ def _decision_options(data, errors, catalogue):
         "banner_version": _published_version(data, "banner_version", errors, catalogue.banner_versions, "banner"),
         "policy_version": policy_version,
         "language": _string(data, "language", errors, max_length=16, default=""),
-        "jurisdiction": _string(data, "jurisdiction", errors, max_length=8, default=""),
+        "jurisdiction": _jurisdiction_field(data, errors),
         "decisions": data.get("decisions"),
         "vendors": data.get("vendors"),
     }
@@ -160,6 +165,22 @@ def _decision_options(data, errors, catalogue):
         if name in data:
             options[name] = data[name]
     return options
+
+
+def _jurisdiction_field(data, errors):
+    value = _string(data, "jurisdiction", errors, max_length=8, default="")
+    message = geo.field_error(value)
+    if message:
+        errors["jurisdiction"] = [message]
+        return ""
+    return value
+
+
+def visitor_jurisdiction(request, site, claimed=""):
+    """The banner visitor's jurisdiction: the trusted geo header or IP database, else what the
+    banner said (validated), else the site's default."""
+    found, source = geo.resolve(site, request.META, client_ip(request))
+    return found if source in ("header", "ip_database") else (claimed or found)
 
 
 def _catalogue(site_key):
@@ -256,6 +277,26 @@ class SiteConfigView(PublicView):
         )
 
 
+class SiteJurisdictionView(PublicView):
+    @extend_schema(
+        operation_id="site_jurisdiction",
+        tags=["banner"],
+        summary="The visitor's jurisdiction and the regime that applies to it",
+        description=(
+            "Tiny and never cached (`Cache-Control: no-store`), so the config itself stays one cacheable "
+            "document for every jurisdiction: the config carries every regime's rules, this says which applies."
+        ),
+        parameters=[SITE_KEY_PARAM],
+        responses={200: schemas.JurisdictionSerializer, **error_responses(404, 429)},
+    )
+    def get(self, request, site_key):
+        site = _catalogue(site_key).site
+        found = visitor_jurisdiction(request, site)
+        response = Response({"jurisdiction": found, "regime": regime_for(site, found), "gpc": gpc_signal(request)})
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class SiteDecisionsView(PublicView):
     @extend_schema(
         operation_id="site_record_decision",
@@ -306,16 +347,17 @@ class SiteDecisionsView(PublicView):
                 errors["subject_token"] = [str(exc)]
         if errors:
             raise _invalid(errors, "decision.invalid")
-        evidence = {"gpc": True} if gpc_signal(request) else None
-        body, created = record_decision(
+        options["jurisdiction"] = visitor_jurisdiction(request, site, options["jurisdiction"])
+        body, created = record_under_regime(
             site,
+            gpc=gpc_signal(request),
             receipt_id=receipt_id,
             method=data.get("method"),
             visitor_id=visitor_id,
             user_id=user_id,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            evidence=evidence,
+            evidence=None,
             allowed_methods=BANNER_METHODS,
             catalogue=catalogue.as_pair(),
             **options,
@@ -355,8 +397,15 @@ class SubjectDecisionsView(ServerView):
             method = Method.API
         if errors:
             raise _invalid(errors, "decision.invalid")
-        body, created = record_decision(
-            catalogue.site,
+        site = catalogue.site
+        if not options["jurisdiction"]:
+            # The back end's own address says nothing of the person: their last known place, else the default.
+            subject_id = find_subject(site, ref)
+            known = latest_jurisdictions([subject_id]).get(subject_id, "") if subject_id else ""
+            options["jurisdiction"] = known or geo.normalise(site.default_jurisdiction)
+        body, created = record_under_regime(
+            site,
+            gpc=gpc_signal(request),
             receipt_id=receipt_id,
             method=method,
             ref=ref,
@@ -539,3 +588,90 @@ class AuditView(ServerView):
         self.request.accepted_renderer = renderers.JSONRenderer()
         self.request.accepted_media_type = "application/json"
         return super().handle_exception(exc)
+
+
+# --- consent across the site's domains ------------------------------------------------------
+
+
+class HandoverIssueView(PublicView):
+    @extend_schema(
+        operation_id="site_handover_issue",
+        tags=["banner"],
+        summary="A short-lived token carrying a visitor's decisions to another of the site's domains",
+        description=(
+            "Called by the banner from one allowed origin (the Origin header) for a link to another "
+            "(`target_origin`). The token holds the decisions recorded for the visitor, signed with the "
+            "site's secret; the banner appends it to the link as `#_cst=<token>`. See docs/regimes.md."
+        ),
+        parameters=[SITE_KEY_PARAM],
+        request=schemas.HandoverIssueSerializer,
+        responses={
+            200: schemas.HandoverTokenSerializer,
+            **error_responses(400, 404, 413, 415, 429),
+        },
+    )
+    def post(self, request, site_key):
+        site = _catalogue(site_key).site
+        data = _object_body(request)
+        errors = {}
+        visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
+        target = _string(data, "target_origin", errors, required=True, max_length=300)
+        if errors:
+            raise _invalid(errors, "handover.invalid")
+        token = domains.issue_token(
+            site, visitor_id, source_origin=request.META.get("HTTP_ORIGIN", ""), target_origin=target
+        )
+        response = Response({"token": token, "fragment": domains.FRAGMENT, "expires_in": _token_seconds()})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class HandoverAcceptView(PublicView):
+    @extend_schema(
+        operation_id="site_handover_accept",
+        tags=["banner"],
+        summary="Record, for this domain's visitor, the decisions a handover token carries",
+        description=(
+            "Called by the banner on the target domain with the token from the link. The decisions are "
+            "recorded with method `cross_domain` and evidence naming the source origin. A token serves one "
+            "visitor: a replay by the same visitor returns 200, another visitor gets 409."
+        ),
+        parameters=[SITE_KEY_PARAM],
+        request=schemas.HandoverAcceptSerializer,
+        responses={
+            201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
+            200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of a token already used."),
+            204: OpenApiResponse(description="Nothing to record: the visitor decided here after the token."),
+            **error_responses(400, 404, 409, 413, 415, 429),
+        },
+    )
+    def post(self, request, site_key):
+        catalogue = _catalogue(site_key)
+        site = catalogue.site
+        data = _object_body(request)
+        errors = {}
+        visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
+        token = _string(data, "token", errors, required=True, max_length=4096)
+        if errors:
+            raise _invalid(errors, "handover.invalid")
+        payload = domains.read_token(site, token, target_origin=request.META.get("HTTP_ORIGIN"))
+        carried = domains.handover_request(site, payload, token, visitor_id)
+        jurisdiction = visitor_jurisdiction(request, site)
+        if not carried["decisions"]:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        body, created = record_under_regime(
+            site,
+            gpc=gpc_signal(request),
+            jurisdiction=jurisdiction,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            allowed_methods=(Method.CROSS_DOMAIN,),
+            catalogue=catalogue.as_pair(),
+            policy_version=catalogue.policy_in_force,
+            **carried,
+        )
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _token_seconds():
+    return settings.CROSS_DOMAIN_TOKEN_SECONDS

@@ -229,6 +229,14 @@ SITE_CACHE_SECONDS = env.int("SITE_CACHE_SECONDS", default=5)
 # Date of the last change to how GPC is honoured, published in /.well-known/gpc.json (RFC 3339 date).
 GPC_LAST_UPDATE = env.str("GPC_LAST_UPDATE", default="2026-11-27")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Visitor jurisdiction (see consent/jurisdiction.py): the header a trusted CDN or proxy sets with the
+# country or CC-RR (e.g. CF-IPCountry), an optional separate region header, and an optional offline
+# MaxMind-format IP database. Empty: not used (a header is only trusted when named here).
+GEO_HEADER = env.str("GEO_HEADER", default="")
+GEO_REGION_HEADER = env.str("GEO_REGION_HEADER", default="")
+GEO_IP_DATABASE = env.str("GEO_IP_DATABASE", default="")
+# How long a cross-domain consent token stays valid (seconds); see features/crossdomain.py.
+CROSS_DOMAIN_TOKEN_SECONDS = env.int("CROSS_DOMAIN_TOKEN_SECONDS", default=600)
 
 # Ledger proof: the Ed25519 seed (32 bytes, base64) that signs checkpoints and receipts. Unset, it is
 # derived from SECRET_KEY (fine for development; set a key of its own in production). Public keys

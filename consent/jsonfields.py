@@ -31,7 +31,26 @@ SCHEMAS = {
     "regime_by_country": {
         "type": "object",
         "propertyNames": {"pattern": r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"},
-        "additionalProperties": {"enum": ["opt_in", "opt_out"]},
+        "additionalProperties": {"enum": ["opt_in", "opt_out", "notice"]},
+    },
+    "regime_settings": {
+        "type": "object",
+        "propertyNames": {"enum": ["opt_in", "opt_out", "notice"]},
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "reask_days": {"type": "integer"},
+                "lifetime_days": {"type": "integer"},
+                "sensitive": {
+                    "type": "array",
+                    "maxItems": 200,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": PURPOSE_KEY},
+                },
+                "display": {"enum": ["notice", "none"]},
+            },
+            "additionalProperties": False,
+        },
     },
     "consent_mode": {
         "type": "object",

@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from consent import jsonfields, netguard
+from consent import jsonfields, netguard, site_checks
 
 # What a recorded consent means rests on these fields; the database refuses to change them
 # once an event references the row (see consent.ledger.MEANING_GUARDS).
@@ -52,6 +52,7 @@ def _new_site_secret():
 class Regime(models.TextChoices):
     OPT_IN = "opt_in", "Opt-in (GDPR, ePrivacy)"
     OPT_OUT = "opt_out", "Opt-out (CCPA/CPRA)"
+    NOTICE = "notice", "Notice only (no consent law)"
 
 
 class IpHandling(models.TextChoices):
@@ -76,6 +77,20 @@ class Site(models.Model):
     regime = models.CharField(max_length=16, choices=Regime.choices, default=Regime.OPT_IN)
     regime_by_country = models.JSONField(
         default=dict, blank=True, help_text='Overrides by ISO country or region, e.g. {"US-CA": "opt_out"}'
+    )
+    regime_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per regime: re-ask interval, lifetime, sensitive purposes, e.g. {"opt_out": {"reask_days": 365, '
+        '"sensitive": ["financial_incentive"]}, "notice": {"display": "none"}}',
+    )
+    default_jurisdiction = models.CharField(
+        max_length=8, blank=True, help_text="Recorded when neither the geo header nor the IP database says, e.g. FR."
+    )
+    cookie_domain = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text="Share the decision across subdomains, e.g. .example.com (a parent of an allowed origin).",
     )
     consent_lifetime_days = models.PositiveIntegerField(
         default=180, validators=[MinValueValidator(1), MaxValueValidator(395)]
@@ -110,7 +125,12 @@ class Site(models.Model):
         return self.name
 
     def clean(self):
-        jsonfields.validate_fields(self, ("allowed_origins", "languages", "regime_by_country", "consent_mode"))
+        jsonfields.validate_fields(
+            self, ("allowed_origins", "languages", "regime_by_country", "regime_settings", "consent_mode")
+        )
+        errors = site_checks.site_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def consent_lifetime(self):
@@ -332,6 +352,7 @@ class Method(models.TextChoices):
     GPC = "gpc", "Global Privacy Control signal"
     EXPIRY = "expiry", "Expiry"
     ERASURE = "erasure", "Erasure request"
+    CROSS_DOMAIN = "cross_domain", "Carried from another of the site's domains"
 
 
 class ConsentEvent(models.Model):
@@ -480,6 +501,11 @@ class RightsRequestKind(models.TextChoices):
     RESTRICTION = "restriction", "Restriction of processing"
     PORTABILITY = "portability", "Portability"
     OBJECTION = "objection", "Objection"
+    CCPA_KNOW = "ccpa_know", "CCPA: know"
+    CCPA_DELETE = "ccpa_delete", "CCPA: delete"
+    CCPA_CORRECT = "ccpa_correct", "CCPA: correct"
+    CCPA_OPT_OUT = "ccpa_opt_out", "CCPA: opt out of sale or sharing"
+    CCPA_LIMIT = "ccpa_limit", "CCPA: limit use of sensitive data"
 
 
 class RightsRequestStatus(models.TextChoices):

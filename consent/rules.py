@@ -5,12 +5,18 @@ exports) asks here, so that the legal basis is interpreted in exactly one place.
   given under a policy version that a material change (now in effect) superseded;
 - legitimate interest: allowed until the person objects (a denied or withdrawn state);
 - contract, legal obligation and essential purposes: always allowed.
+
+The regime of the person's jurisdiction (see consent.regimes) changes the first rule: where the
+law lets optional purposes run until an opt-out (opt-out and notice regimes), a consent purpose
+the site does not mark sensitive is allowed until the person refuses it, like a legitimate
+interest; sensitive ones keep the opt-in meaning. Without a regime, the opt-in meaning applies.
 """
 
 from dataclasses import dataclass
 
 from django.utils import timezone
 
+from consent import regimes
 from consent.models import Decision, LegalBasis, PolicyVersion
 
 REFUSED = (Decision.DENIED, Decision.WITHDRAWN)
@@ -41,17 +47,23 @@ def reconsent_floors(site, now=None):
     return floors
 
 
-def judge(purpose, state, *, site, now=None, floors=None):
-    """The verdict for one purpose given its current ConsentState row (or None)."""
+def judge(purpose, state, *, site, now=None, floors=None, regime=None):
+    """The verdict for one purpose given its current ConsentState row (or None).
+
+    `regime`: of the person's latest jurisdiction (consent.selectors.subject_regime); None means
+    opt-in."""
     now = now or timezone.now()
     current = state.state if state is not None else None
     if purpose.always_allowed:
         return Verdict(current or Decision.GRANTED, True, False, False)
     if purpose.legal_basis == LegalBasis.LEGITIMATE_INTEREST:
         return Verdict(current, current not in REFUSED, False, False)
+    if regime not in (None, regimes.OPT_IN) and regimes.starts_allowed(site, purpose, regime):
+        return Verdict(current, current not in REFUSED, False, False)
     if current != Decision.GRANTED:
         return Verdict(current, False, False, False)
-    expired = state.updated_at + site.consent_lifetime <= now
+    lifetime = site.consent_lifetime if regime is None else regimes.lifetime(site, regime)
+    expired = state.updated_at + lifetime <= now
     floor = (floors or {}).get(purpose.id, 0)
     needs_reconsent = floor > 0 and (state.policy_version or 0) < floor
     return Verdict(current, not expired and not needs_reconsent, needs_reconsent or expired, expired)

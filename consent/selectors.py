@@ -4,11 +4,26 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from consent.ledger import canonical_time
-from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, SubjectAlias
+from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, Subject, SubjectAlias
+from consent.regimes import regime_for
 from consent.rules import judge, reconsent_floors, vendor_allowed
+
+
+def latest_jurisdictions(subject_ids):
+    """Subject id -> the jurisdiction of its latest event (the head of its chain), one query."""
+    head = ConsentEvent.objects.filter(subject_id=OuterRef("pk"), seq=OuterRef("last_seq")).values("jurisdiction")
+    rows = Subject.objects.filter(pk__in=subject_ids).annotate(j=Subquery(head[:1])).values_list("pk", "j")
+    return {pk: j or "" for pk, j in rows}
+
+
+def subject_regime(site, subject_id):
+    """The regime of the person's latest known jurisdiction; the site's default when unknown."""
+    jurisdiction = latest_jurisdictions([subject_id]).get(subject_id, "") if subject_id else ""
+    return regime_for(site, jurisdiction)
 
 
 def iso(value):
@@ -19,6 +34,7 @@ def subject_consents(site, subject_id, *, label, now=None, with_history=True):
     """The wire shape of `GET /subjects/{ref}/consents`: every purpose's verdict, and the history."""
     now = now or timezone.now()
     floors = reconsent_floors(site, now)
+    regime = subject_regime(site, subject_id)
     states = {}
     vendor_states = {}
     for state in ConsentState.objects.filter(subject_id=subject_id).select_related("vendor"):
@@ -29,7 +45,7 @@ def subject_consents(site, subject_id, *, label, now=None, with_history=True):
     purposes = {}
     for purpose in Purpose.objects.filter(site=site).order_by("position", "id"):
         state = states.get(purpose.id)
-        verdict = judge(purpose, state, site=site, now=now, floors=floors)
+        verdict = judge(purpose, state, site=site, now=now, floors=floors, regime=regime)
         entry = {
             "state": verdict.state,
             "allowed": verdict.allowed,
@@ -48,7 +64,7 @@ def subject_consents(site, subject_id, *, label, now=None, with_history=True):
         if refused_vendors:
             entry["vendors"] = refused_vendors
         purposes[purpose.key] = entry
-    result = {"subject": label, "purposes": purposes}
+    result = {"subject": label, "regime": regime, "purposes": purposes}
     if with_history:
         result["history"] = subject_history(subject_id)
     return result
@@ -67,6 +83,7 @@ def subject_history(subject_id):
             "policy_version": e.policy_version,
             "banner_version": e.banner_version,
             "language": e.language,
+            "jurisdiction": e.jurisdiction,
             "receipt_id": str(e.receipt_id) if e.receipt_id else None,
             "evidence": e.evidence,
             "hash": e.hash,
@@ -90,17 +107,12 @@ def who_may(site, purpose, refs, *, vendor=None, now=None):
         known = _known_states_one_statement(site, purpose, refs, vendor)
     else:
         known = _known_states(site, purpose, refs, vendor)
-    unknown = judge(purpose, None, site=site, now=now, floors=floors)
-    unknown_ok = vendor_allowed(unknown, None) if vendor is not None else unknown.allowed
+    regimes = {j: regime_for(site, j) for j in {found[2] for found in known.values()} | {""}}
     allowed, denied = [], []
     for ref in refs:
-        found = known.get(ref)
-        if found is None:
-            ok = unknown_ok
-        else:
-            state, vendor_state = found
-            verdict = judge(purpose, state, site=site, now=now, floors=floors)
-            ok = vendor_allowed(verdict, vendor_state) if vendor is not None else verdict.allowed
+        state, vendor_state, jurisdiction = known.get(ref, (None, None, ""))
+        verdict = judge(purpose, state, site=site, now=now, floors=floors, regime=regimes[jurisdiction])
+        ok = vendor_allowed(verdict, vendor_state) if vendor is not None else verdict.allowed
         (allowed if ok else denied).append(ref)
     return allowed, denied
 
@@ -117,7 +129,7 @@ class _State(NamedTuple):
 # visitor id, as in find_subject) and one of the state index. LIMIT 1 keeps each LATERAL a probe;
 # flattened into joins, the planner hashed all of the purpose's states instead (0.4 s on 1M events).
 _KNOWN_STATES_SQL = """
-SELECT r.value, s.state, s.updated_at, s.policy_version, vs.state
+SELECT r.value, s.state, s.updated_at, s.policy_version, vs.state, coalesce(j.jurisdiction, '')
 FROM unnest(%(refs)s::varchar[]) AS r(value)
 CROSS JOIN LATERAL (
     SELECT subject_id FROM consent_subjectalias
@@ -132,11 +144,16 @@ LEFT JOIN LATERAL (
     SELECT state FROM consent_consentstate
     WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id = %(vendor)s LIMIT 1
 ) AS vs ON true
+LEFT JOIN LATERAL (
+    SELECT e.jurisdiction FROM consent_subject AS subj
+    JOIN consent_consentevent AS e ON e.subject_id = subj.id AND e.seq = subj.last_seq
+    WHERE subj.id = a.subject_id LIMIT 1
+) AS j ON true
 """
 
 
 def _known_states_one_statement(site, purpose, refs, vendor):
-    """{ref: (purpose state or None, vendor state or None)} for the known refs, in one round trip."""
+    """{ref: (purpose state, vendor state, latest jurisdiction)} for the known refs, in one round trip."""
     params = {
         "site": site.pk,
         "user": AliasKind.USER.value,
@@ -148,10 +165,11 @@ def _known_states_one_statement(site, purpose, refs, vendor):
     known = {}
     with connection.cursor() as cursor:
         cursor.execute(_KNOWN_STATES_SQL, params)
-        for value, state, updated_at, policy_version, vendor_state in cursor.fetchall():
+        for value, state, updated_at, policy_version, vendor_state, jurisdiction in cursor.fetchall():
             known[value] = (
                 _State(state, updated_at, policy_version) if state is not None else None,
                 _State(vendor_state, None, None) if vendor_state is not None else None,
+                jurisdiction,
             )
     return known
 
@@ -179,4 +197,5 @@ def _known_states(site, purpose, refs, vendor):
                 "subject_id", "state"
             )
         }
-    return {ref: (states.get(sid), vendor_states.get(sid)) for ref, sid in by_ref.items()}
+    jurisdictions = latest_jurisdictions(set(by_ref.values()))
+    return {ref: (states.get(sid), vendor_states.get(sid), jurisdictions.get(sid, "")) for ref, sid in by_ref.items()}

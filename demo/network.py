@@ -16,9 +16,18 @@ SITE = {
     "fields": {
         "languages": ["en", "fr"],
         "default_language": "en",
-        "regime": "opt_in",
-        # California: opt-out of sale and sharing; a GPC signal counts as that opt-out.
+        # Three regimes (docs/regimes.md): the EU/EEA, UK and other opt-in places by the built-in
+        # map; California opt-out of sale and sharing (a GPC signal counts as that opt-out);
+        # everywhere else a dismissable notice. Unknown visitors count as in France, its home.
+        "regime": "notice",
         "regime_by_country": {"US-CA": "opt_out"},
+        "default_jurisdiction": "FR",
+        "regime_settings": {
+            "opt_in": {"reask_days": 182},
+            # CPRA: precise geolocation is sensitive; a financial incentive needs prior opt-in (1798.125).
+            "opt_out": {"reask_days": 365, "sensitive": ["ccpa_financial_incentives", "precise_location"]},
+            "notice": {"display": "notice", "sensitive": ["ccpa_financial_incentives", "precise_location"]},
+        },
         "consent_lifetime_days": 180,
         "notice_period_days": 30,
         "ip_handling": "truncated",

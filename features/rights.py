@@ -27,6 +27,7 @@ from consent.models import (
 )
 from consent.services.audit import record_audit
 from consent.services.decisions import record_system_decisions
+from features import ccpa
 
 MAX_TOTAL_MONTHS = 3
 MAX_DETAILS = 2000
@@ -42,7 +43,7 @@ def add_months(value, months):
 
 
 def open_rights_request(site, subject_id, kind, *, details="", via="preference_centre", now=None):
-    """Record a request; due one month out."""
+    """Record a request; due one month out (CCPA kinds: see features.ccpa)."""
     errors = {}
     if kind not in RightsRequestKind.values:
         errors["kind"] = [f"Expected one of: {', '.join(RightsRequestKind.values)}."]
@@ -56,7 +57,12 @@ def open_rights_request(site, subject_id, kind, *, details="", via="preference_c
         raise ConsentError("rights.erased", "This person's data has been erased.", {"subject": ["Erased."]}, 410)
     with transaction.atomic():
         request = RightsRequest.objects.create(
-            site=site, subject=subject, kind=kind, details=details.strip(), received_at=now, due_at=add_months(now, 1)
+            site=site,
+            subject=subject,
+            kind=kind,
+            details=details.strip(),
+            received_at=now,
+            due_at=ccpa.first_due(kind, now) or add_months(now, 1),
         )
         record_audit(
             action="rights.opened",
@@ -86,13 +92,16 @@ def extend_rights_request(request, reason, actor=None, *, months=2, now=None):
         )
     if not isinstance(months, int) or isinstance(months, bool) or months < 1:
         raise ConsentError("rights.invalid", "Extend by a whole number of months.", {"months": ["At least 1."]})
-    limit = add_months(request.received_at, MAX_TOTAL_MONTHS)
-    new_due = add_months(request.due_at, months)
+    limit, new_due, most = ccpa.extension(request) or (
+        add_months(request.received_at, MAX_TOTAL_MONTHS),
+        add_months(request.due_at, months),
+        "three months",
+    )
     if new_due > limit:
         if request.due_at >= limit:
-            message = "This request was already extended to the maximum of three months."
+            message = f"This request was already extended to the maximum of {most}."
         else:
-            message = f"The due date may not go past three months after receipt ({limit:%Y-%m-%d})."
+            message = f"The due date may not go past {most} after receipt ({limit:%Y-%m-%d})."
         raise ConsentError("rights.extension_limit", message, {"months": [message]})
     previous = request.due_at
     with transaction.atomic():
@@ -118,7 +127,7 @@ def complete_rights_request(request, actor=None, resolution="", *, now=None):
     _check_open(request)
     now = now or timezone.now()
     with transaction.atomic():
-        if request.kind == RightsRequestKind.ERASURE:
+        if request.kind in ccpa.ERASING_KINDS:
             erase_subject(request.subject, actor=actor, request=request, now=now)
         request.status = RightsRequestStatus.COMPLETED
         request.completed_at = now

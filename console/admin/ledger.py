@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from consent.exceptions import ConsentError
 from consent.models import (
@@ -35,6 +35,7 @@ from consent.models import (
     Webhook,
     WebhookDelivery,
 )
+from consent.regimes import regime_rules
 from consent.roles import can
 from consent.services.audit import record_audit
 from console.exports import csv_response
@@ -160,14 +161,51 @@ class SiteAdmin(AuditedAdmin):
     list_filter = ("regime", "ip_handling")
     search_fields = ("key", "name")
     inlines = [PurposeInline, VendorInline]
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "regimes_in_effect")
     fieldsets = (
         (None, {"fields": ("key", "name", "languages", "default_language", "allowed_origins", "policy_url")}),
-        ("Rules", {"fields": ("regime", "regime_by_country", "consent_lifetime_days", "notice_period_days")}),
+        ("Rules", {"fields": ("consent_lifetime_days", "notice_period_days")}),
+        (
+            "Regimes by jurisdiction",
+            {
+                "description": "Opt-in re-ask 182-395 days (CNIL); opt-out re-ask at least 365 days after an "
+                "opt-out (CCPA); notice display: notice or none. See docs/regimes.md.",
+                "fields": (
+                    "regime",
+                    "regime_by_country",
+                    "regime_settings",
+                    "default_jurisdiction",
+                    "regimes_in_effect",
+                ),
+            },
+        ),
+        ("Domains", {"fields": ("cookie_domain",)}),
         ("Personal data", {"fields": ("ip_handling", "age_of_digital_consent", "dpo_email")}),
         ("Google Consent Mode", {"fields": ("consent_mode",)}),
         ("Record", {"fields": ("created_at",)}),
     )
+
+    @admin.display(description="In effect")
+    def regimes_in_effect(self, obj):
+        """The places each regime covers and its settings, as the banner will read them."""
+        if obj is None or obj.pk is None:
+            return "-"
+        rules = regime_rules(obj)
+
+        def where(regime):
+            listed = rules["places"].get(regime, "")
+            if regime == rules["default"]:
+                return f"{listed} and everywhere else" if listed else "everywhere else"
+            return listed or "nowhere"
+
+        return format_html_join(
+            "\n",
+            "<p><strong>{}</strong>: {}. {}</p>",
+            (
+                (regime, where(regime), ", ".join(f"{k} {v}" for k, v in values.items() if v not in ([], None)))
+                for regime, values in rules["regimes"].items()
+            ),
+        )
 
     @admin.display(description="Languages")
     def language_list(self, obj):

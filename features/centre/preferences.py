@@ -33,7 +33,7 @@ from consent.models import (
     SubjectAlias,
 )
 from consent.rules import judge, reconsent_floors
-from consent.selectors import iso, subject_consents, subject_history
+from consent.selectors import iso, subject_consents, subject_history, subject_regime
 from consent.services.audit import record_audit
 from consent.services.decisions import record_decision
 from consent.services.subjects import resolve_subject
@@ -180,11 +180,12 @@ def purpose_rows(site, subject_id, language, now=None):
     """Every purpose of the site with the person's state, its meaning, and its vendors."""
     now = now or timezone.now()
     floors = reconsent_floors(site, now)
+    regime = subject_regime(site, subject_id)
     states = {s.purpose_id: s for s in ConsentState.objects.filter(subject_id=subject_id, vendor__isnull=True)}
     rows = []
     for purpose in Purpose.objects.filter(site=site).prefetch_related("vendors").order_by("position", "id"):
         state = states.get(purpose.id)
-        verdict = judge(purpose, state, site=site, now=now, floors=floors)
+        verdict = judge(purpose, state, site=site, now=now, floors=floors, regime=regime)
         rows.append(
             PurposeRow(
                 purpose=purpose,
@@ -225,6 +226,7 @@ def _record(
     user_agent="",
     method=Method.PREFERENCE_CENTRE,
     parental_consent=None,
+    jurisdiction="",
 ):
     if not decisions:
         return None
@@ -240,6 +242,7 @@ def _record(
         ip=ip,
         user_agent=user_agent,
         parental_consent=parental_consent,
+        jurisdiction=jurisdiction,
     )
     return body
 

@@ -66,7 +66,7 @@ def is_unsubscribed(subject_id, purpose):
     return state is not None and state.state in REFUSED
 
 
-def unsubscribe(site, subject_id, purpose, *, ip=None, user_agent=""):
+def unsubscribe(site, subject_id, purpose, *, ip=None, user_agent="", jurisdiction=""):
     """Withdraw (or object to) one purpose at once. Returns True if an event was recorded, False on a replay."""
     with transaction.atomic():
         # Serialise concurrent clicks for this subject so that only one event is written.
@@ -83,5 +83,6 @@ def unsubscribe(site, subject_id, purpose, *, ip=None, user_agent=""):
             policy_version=current_policy_version(site),
             ip=ip,
             user_agent=user_agent,
+            jurisdiction=jurisdiction,
         )
     return True

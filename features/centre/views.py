@@ -12,12 +12,14 @@ from django.utils.translation import trans_real
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consent import jurisdiction
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind
 from consent.proof import receipts as proof_receipts
+from consent.selectors import subject_regime
 from consent.services.minors import is_minor
-from features import notifications, rights
+from features import ccpa, notifications, rights
 from features.centre import preferences, unsubscribe
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
@@ -44,9 +46,10 @@ def _language(request, site=None):
     return default if default in SUPPORTED_LANGUAGES else "en"
 
 
-def _request_info(request, language):
+def _request_info(request, language, site=None):
     return {
         "language": language,
+        "jurisdiction": jurisdiction.resolve(site, request.META, client_ip(request))[0] if site else "",
         "ip": client_ip(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", ""),
     }
@@ -162,6 +165,7 @@ def _labels():
             "gpc": _("Global Privacy Control signal"),
             "expiry": _("Expired after the consent lifetime"),
             "erasure": _("Erasure"),
+            "cross_domain": _("Carried over from another of our sites"),
         },
         "kind": {
             "access": _("Access to my data"),
@@ -170,6 +174,11 @@ def _labels():
             "restriction": _("Restrict the use of my data"),
             "portability": _("A copy of my data to take elsewhere"),
             "objection": _("Object to the use of my data"),
+            "ccpa_know": _("Know what personal information is collected about me"),
+            "ccpa_delete": _("Delete my personal information"),
+            "ccpa_correct": _("Correct my personal information"),
+            "ccpa_opt_out": _("Do not sell or share my personal information"),
+            "ccpa_limit": _("Limit the use of my sensitive personal information"),
         },
         "status": {
             "open": _("Received"),
@@ -222,7 +231,7 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
             "renewal_needed": [r for r in rows if r.needs_reconsent],
             "history": list(reversed(history)),
             "requests": requests,
-            "request_kinds": list(labels["kind"].items()),
+            "request_kinds": [(k, labels["kind"][k]) for k in ccpa.kinds_for(subject_regime(site, subject_id))],
             "errors": errors or {},
             "GRANTED": Decision.GRANTED,
         }
@@ -261,7 +270,7 @@ def preference_save(request, site_key):
         how = request.POST.get("parental_method", "").strip()
         parental = {"given_by": given_by, "method": how} if given_by or how else None
         receipt = preferences.save_choices(
-            site, subject_id, choices, parental_consent=parental, **_request_info(request, language)
+            site, subject_id, choices, parental_consent=parental, **_request_info(request, language, site)
         )
         return _("Your choices were saved.") if receipt else _("Nothing changed: your choices were already saved.")
 
@@ -273,7 +282,7 @@ def preference_object(request, site_key, purpose_key):
     def action(site, subject_id, language):
         objecting = request.POST.get("objection") != "withdraw"
         receipt = preferences.object_to(
-            site, subject_id, purpose_key, objecting=objecting, **_request_info(request, language)
+            site, subject_id, purpose_key, objecting=objecting, **_request_info(request, language, site)
         )
         if receipt is None:
             return _("Nothing changed.")
@@ -285,7 +294,7 @@ def preference_object(request, site_key, purpose_key):
 @require_POST
 def preference_withdraw_all(request, site_key):
     def action(site, subject_id, language):
-        receipt = preferences.withdraw_everything(site, subject_id, **_request_info(request, language))
+        receipt = preferences.withdraw_everything(site, subject_id, **_request_info(request, language, site))
         return _("Everything was withdrawn.") if receipt else _("Nothing to withdraw: nothing was allowed.")
 
     return _centre_action(request, site_key, action)
@@ -388,6 +397,7 @@ def unsubscribe_view(request, token):
             purpose,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            jurisdiction=jurisdiction.resolve(site, request.META, client_ip(request))[0],
         )
         context["done"] = True
         return render(request, "consent/unsubscribe.html", context)

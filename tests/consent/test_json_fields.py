@@ -16,7 +16,7 @@ from tests.staff import make_staff, sign_in
 BAD_VALUES = {
     "allowed_origins": ("https://ok.test", "allowed_origins: 'https://ok.test' is not of type 'array'"),
     "languages": (["en", "EN_gb!"], "languages.1: 'EN_gb!' is not in the expected form."),
-    "regime_by_country": ({"US-CA": "maybe"}, "regime_by_country.US-CA: 'maybe' is not one of opt_in, opt_out."),
+    "regime_by_country": ({"US-CA": "maybe"}, "regime_by_country.US-CA: 'maybe' is not one of opt_in, opt_out"),
     "consent_mode": ({"analytics": ["analytics_storage", "cookies"]}, "consent_mode.analytics.1: 'cookies'"),
     "translations": ({"fr": {"name": 5}}, "translations.fr.name: 5 is not of type 'string'"),
     "texts": ({"en": ["title"]}, "texts.en: ['title'] is not of type 'object'"),

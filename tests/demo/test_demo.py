@@ -2,6 +2,7 @@
 
 import re
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from consent.models import (
     Subject,
     Vendor,
 )
+from consent.regimes import regime_for, starts_allowed
 from consent.tokens import find_api_key
 from cookies.models import BannerVersion, CookieDeclaration
 from demo.loader import SPECS
@@ -74,6 +76,18 @@ def test_load_demo_builds_both_sites_from_the_policies():
     assert purposes["ccpa_financial_incentives"].legal_basis == "consent"
     assert purposes["marketing_email"].requires_parental_consent and network.age_of_digital_consent == 16
     assert network.regime_by_country == {"US-CA": "opt_out"}
+    assert (network.regime, network.default_jurisdiction) == ("notice", "FR")
+    assert [regime_for(network, j) for j in ("FR", "DE", "US-CA", "JP", "")] == [
+        "opt_in",
+        "opt_in",
+        "opt_out",
+        "notice",
+        "notice",
+    ]
+    californian = SimpleNamespace(key="analytics", always_allowed=False)
+    incentive = SimpleNamespace(key="ccpa_financial_incentives", always_allowed=False)
+    assert starts_allowed(network, californian, "opt_out") and not starts_allowed(network, incentive, "opt_out")
+    network.full_clean()
     assert network.consent_mode["advertising"] == ["ad_storage", "ad_user_data", "ad_personalization"]
     assert {"http://127.0.0.1:8000", "http://localhost:8000"} <= set(network.allowed_origins)
     for purpose in purposes.values():
