@@ -26,6 +26,7 @@ from consent.selectors import subject_consents, who_may
 from consent.services import MAX_REF_LENGTH, find_subject, record_decision
 from consent.tokens import TokenError, read_subject_token
 from cookies.services import banner_config
+from features.double_opt_in import refuse_direct_grants
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
 SERVER_METHODS = tuple(schemas.SERVER_METHODS)
@@ -290,6 +291,7 @@ class SiteDecisionsView(PublicView):
         if errors:
             raise _invalid(errors, "decision.invalid")
         evidence = {"gpc": True} if gpc_signal(request) else None
+        refuse_direct_grants(site, options["decisions"], catalogue.purposes)
         body, created = record_decision(
             site,
             receipt_id=receipt_id,
@@ -337,6 +339,7 @@ class SubjectDecisionsView(ServerView):
             method = Method.API
         if errors:
             raise _invalid(errors, "decision.invalid")
+        refuse_direct_grants(catalogue.site, options["decisions"], catalogue.purposes)
         body, created = record_decision(
             catalogue.site,
             receipt_id=receipt_id,

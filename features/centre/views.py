@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind, Site
 from consent.services import is_minor
-from features import notifications, rights
+from features import double_opt_in, notifications, rights
 from features.centre import preferences, unsubscribe
 
 
@@ -201,7 +201,11 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
     with translation.override(language):
         labels = _labels()
         rows = preferences.purpose_rows(site, subject_id, language)
+        pending = double_opt_in.pending_purposes(subject_id)
+        channel_names = {"email": _("Email"), "sms": _("Text message (SMS)"), "push": _("Push notification")}
         for row in rows:
+            row.channel_label = channel_names.get(row.purpose.channel, "")
+            row.pending = row.key in pending
             row.basis_label = labels["basis"].get(row.legal_basis, row.legal_basis)
             row.state_label = (
                 _("Needs your confirmation") if row.needs_reconsent and not row.expired else labels["state"][row.state]
@@ -273,12 +277,15 @@ def preference_save(request, site_key):
         choices = {
             key.removeprefix("purpose-"): value for key, value in request.POST.items() if key.startswith("purpose-")
         }
+        choices, pending = double_opt_in.request_from_centre(site, subject_id, choices, language=language)
         given_by = request.POST.get("parental_given_by", "").strip()
         how = request.POST.get("parental_method", "").strip()
         parental = {"given_by": given_by, "method": how} if given_by or how else None
         receipt = preferences.save_choices(
             site, subject_id, choices, parental_consent=parental, **_request_info(request, language)
         )
+        if pending:
+            return _("We sent you an email: your subscription starts when you confirm it from the link.")
         return _("Your choices were saved.") if receipt else _("Nothing changed: your choices were already saved.")
 
     return _centre_action(request, site_key, action)
