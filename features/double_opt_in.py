@@ -222,7 +222,7 @@ def is_expired(pending, now=None):
 def confirm(pending, *, ip=None, user_agent="", now=None):
     """Record the grant the person confirmed. Returns True if recorded now, False if it already was.
 
-    Raises LinkError(410, "expired") for a request past its time.
+    Raises LinkError(410, "confirmation_expired") for a request past its time.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -230,7 +230,7 @@ def confirm(pending, *, ip=None, user_agent="", now=None):
         if pending.status == SubscriptionStatus.CONFIRMED:
             return False
         if is_expired(pending, now):
-            raise LinkError(410, "expired")
+            raise LinkError(410, "confirmation_expired")
         site, purpose = pending.site, pending.purpose
         receipt_id = uuid.uuid4()
         evidence = {

@@ -62,11 +62,7 @@ def extension_limit(site, received_at):
 def deadline_rule(site):
     """The site's deadline in words (for the centre and the console): what the policy promises."""
     first = f"{site.rights_deadline_days} days" if site.rights_deadline_days else "one month"
-    longest = (
-        f"{site.rights_complex_deadline_days} days"
-        if site.rights_complex_deadline_days
-        else "three months"
-    )
+    longest = f"{site.rights_complex_deadline_days} days" if site.rights_complex_deadline_days else "three months"
     return first, longest
 
 

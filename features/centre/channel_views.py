@@ -52,7 +52,7 @@ def confirm_subscription_view(request, token):
     site = pending.site
     language = _language(request, site)
     if double_opt_in.is_expired(pending):
-        return _link_error(request, LinkError(410, "expired"), language, site)
+        return _link_error(request, LinkError(410, "confirmation_expired"), language, site)
     with translation.override(language):
         if request.method == "POST":
             try:

@@ -78,6 +78,7 @@ def _link_error(request, error, language, site=None):
             "erased": _("These records have been erased"),
             "unknown": _("This link no longer works"),
             "no_session": _("Open your preferences from a link"),
+            "confirmation_expired": _("This confirmation link has expired"),
         }
         texts = {
             "bad": _("The link is incomplete or was changed. Open it again from the original email or page."),
@@ -91,6 +92,10 @@ def _link_error(request, error, language, site=None):
             "no_session": _(
                 "Your preferences are opened with the personal link the site gives you in its "
                 "emails or on your account page."
+            ),
+            "confirmation_expired": _(
+                "You were not subscribed: the request was not confirmed in time. Subscribe again "
+                "and confirm from the new email."
             ),
         }
         context = {
