@@ -76,13 +76,13 @@ class SubscriptionView(ServerView):
         site = request.auth.site
         data = _object_body(request)
         errors = {}
+        purpose = _string(data, "purpose", errors, required=True, max_length=64)
+        email = _string(data, "email", errors, required=True, max_length=254)
         language = _string(data, "language", errors, max_length=16, default="")
         if errors:
             raise _invalid(errors, "subscription.invalid")
         subject_id = resolve_subject(site, ref=ref)
-        pending = double_opt_in.request_subscription(
-            site, subject_id, data.get("purpose"), data.get("email"), via="api", language=language
-        )
+        pending = double_opt_in.request_subscription(site, subject_id, purpose, email, via="api", language=language)
         body = {
             "subscription": pending.pk,
             "purpose": pending.purpose.key,
