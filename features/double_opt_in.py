@@ -42,14 +42,13 @@ from consent.services import record_audit, record_decision
 from features.centre.preferences import LinkError, current_policy_version, subject_ref
 
 SALT = "features.double_opt_in"
-DEFAULT_DAYS = 7
 # At most this many confirmation emails per person and purpose a day: a form cannot be used
 # to flood someone's inbox.
 MAX_PENDING_PER_DAY = 3
 
 
 def pending_days():
-    return int(getattr(settings, "DOUBLE_OPT_IN_DAYS", DEFAULT_DAYS))
+    return settings.DOUBLE_OPT_IN_DAYS
 
 
 def address_hash(email):

@@ -10,9 +10,11 @@ regime (regimes), the notice of a policy change shown in the banner (website not
 
 import hashlib
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from consent.exceptions import ConsentError
@@ -116,8 +118,11 @@ def test_an_unconfirmed_request_expires(client, backend, settings):
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 410 and b"This confirmation link has expired" in response.content
     assert not backend.allowed("marketing_email", "customer-1")
-    assert double_opt_in.forget_expired() == 1
-    assert PendingSubscription.objects.get().email == ""
+    out = StringIO()
+    call_command("expire_subscriptions", stdout=out)
+    assert out.getvalue().strip() == "1 unconfirmed subscription request(s) forgotten"
+    assert PendingSubscription.objects.get().email == "" and PendingSubscription.objects.get().message == ""
+    assert double_opt_in.forget_expired() == 0
 
 
 def test_the_centre_form_also_asks_for_confirmation(client, backend, site):
