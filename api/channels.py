@@ -146,7 +146,8 @@ class SmsOptOutLinkView(ServerView):
         key = request.query_params.get("purpose")
         if not key:
             raise _invalid({"purpose": ["This parameter is required."]})
-        purpose = Purpose.objects.filter(site=site, key=key[:64]).first()
+        key = check_ref(key[:64], "purpose")
+        purpose = Purpose.objects.filter(site=site, key=key).first()
         if purpose is None:
             raise ConsentError(
                 "decision.unknown_purpose",

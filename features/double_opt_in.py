@@ -70,8 +70,8 @@ def refuse_direct_grants(site, decisions, purposes=None):
     keys = [k for k, v in decisions.items() if v == Decision.GRANTED]
     if not keys:
         return
-    if purposes is None:
-        purposes = {p.key: p for p in Purpose.objects.filter(site=site, key__in=keys)}
+    if purposes is None:  # keys come from the request: matched here, never put in a query
+        purposes = {p.key: p for p in Purpose.objects.filter(site=site, double_opt_in=True)}
     guarded = {k for k in keys if isinstance(k, str) and k in purposes and purposes[k].double_opt_in}
     if guarded:
         raise ConsentError(
@@ -88,9 +88,10 @@ def refuse_direct_grants(site, decisions, purposes=None):
 
 def _check_request(site, purpose_key, email):
     errors = {}
-    purpose = Purpose.objects.filter(site=site, key=str(purpose_key)[:64]).first() if purpose_key else None
+    key = str(purpose_key)[:64] if purpose_key else ""
+    purpose = Purpose.objects.filter(site=site, key=key).first() if key and "\x00" not in key else None
     if purpose is None:
-        errors["purpose"] = [f"Unknown purpose {str(purpose_key)[:64]!r} for site {site.key!r}."]
+        errors["purpose"] = [f"Unknown purpose {key!r} for site {site.key!r}."]
     elif not needs_double_opt_in(purpose):
         errors["purpose"] = ["This purpose does not use double opt-in; record the decision directly."]
     try:
@@ -293,8 +294,9 @@ def request_from_centre(site, subject_id, choices, *, language=""):
     Returns (the remaining choices, to record as usual; the keys of the purposes now pending).
     The address is the one the site gave for the person; without one, the field is named.
     """
-    keys = [k for k, v in choices.items() if v == Decision.GRANTED]
-    purposes = {p.key: p for p in Purpose.objects.filter(site=site, key__in=keys, double_opt_in=True)}
+    keys = {k for k, v in choices.items() if v == Decision.GRANTED}
+    # Keys come from the form: matched here, never put in a query.
+    purposes = {p.key: p for p in Purpose.objects.filter(site=site, double_opt_in=True) if p.key in keys}
     wanted = [key for key, p in purposes.items() if not is_granted(subject_id, p)]
     remaining = {k: v for k, v in choices.items() if k not in purposes}
     if not wanted:

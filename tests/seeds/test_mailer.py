@@ -140,6 +140,8 @@ def test_the_centre_form_also_asks_for_confirmation(client, backend, site):
     assert message.to == ["grace@example.test"]
     client.post(path_of(link_in(message.body)))
     assert backend.allowed("marketing_email", "customer-3")
+    junk = client.post(f"/preferences/{site.key}/choices", {"purpose-news\x00": "granted"})
+    assert junk.status_code == 400 and len(mail.outbox) == 1
 
 
 def test_unsubscribe_link_in_every_email(client, backend):
