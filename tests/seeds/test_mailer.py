@@ -63,12 +63,13 @@ def test_newsletter_only_after_express_opt_in_confirmed_by_email(client, backend
     assert ConsentEvent.objects.filter(purpose__key="marketing_email").count() == 0
     [message] = mail.outbox
     assert message.to == ["ada@example.test"]
+    assert message.subject == "Confirmez votre inscription à Technology Toolbox"
     url = link_in(message.body)
     page = client.get(path_of(url))  # mail scanners open links: that must change nothing
-    assert page.status_code == 200 and b"Yes, subscribe me" in page.content
+    assert page.status_code == 200 and "Oui, inscrivez-moi" in page.content.decode()  # the site speaks French
     assert not backend.allowed("marketing_email", "customer-1")
     done = client.post(path_of(url))
-    assert done.status_code == 200 and b"is confirmed" in done.content
+    assert done.status_code == 200 and "est confirmée" in done.content.decode()
     assert backend.allowed("marketing_email", "customer-1")
     assert methods(backend.subject_id("customer-1"), "marketing_email") == [("granted", "double_opt_in")]
 
