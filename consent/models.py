@@ -90,10 +90,16 @@ class Site(models.Model):
     # promises a number of days (e.g. "within 30 days") sets it, and the days a complex request
     # may take in total (e.g. "60 when complex"; unset: three months).
     rights_deadline_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(90)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days to answer a rights request, if the policy promises days; empty: one month.",
     )
     rights_complex_deadline_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(90)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days after receipt a complex request may take in total; empty: three months.",
     )
     policy_url = models.URLField(blank=True)
     consent_mode = models.JSONField(
@@ -120,6 +126,11 @@ class Site(models.Model):
 
     def clean(self):
         jsonfields.validate_fields(self, ("allowed_origins", "languages", "regime_by_country", "consent_mode"))
+        first, longest = self.rights_deadline_days, self.rights_complex_deadline_days
+        if first and longest and longest < first:
+            raise ValidationError(
+                {"rights_complex_deadline_days": "A complex request cannot be due sooner than a simple one."}
+            )
 
     @property
     def consent_lifetime(self):

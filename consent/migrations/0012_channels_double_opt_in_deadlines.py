@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
             model_name="site",
             name="rights_complex_deadline_days",
             field=models.PositiveSmallIntegerField(
+                help_text="Days after receipt a complex request may take in total; empty: three months.",
                 blank=True,
                 null=True,
                 validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)],
@@ -53,6 +54,7 @@ class Migration(migrations.Migration):
             model_name="site",
             name="rights_deadline_days",
             field=models.PositiveSmallIntegerField(
+                help_text="Days to answer a rights request, if the policy promises days; empty: one month.",
                 blank=True,
                 null=True,
                 validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)],

@@ -161,6 +161,7 @@ class SiteAdmin(AuditedAdmin):
     fieldsets = (
         (None, {"fields": ("key", "name", "languages", "default_language", "allowed_origins", "policy_url")}),
         ("Rules", {"fields": ("regime", "regime_by_country", "consent_lifetime_days", "notice_period_days")}),
+        ("Rights requests", {"fields": ("rights_deadline_days", "rights_complex_deadline_days")}),
         ("Personal data", {"fields": ("ip_handling", "age_of_digital_consent", "dpo_email")}),
         ("Google Consent Mode", {"fields": ("consent_mode",)}),
         ("Record", {"fields": ("created_at",)}),

@@ -11,6 +11,7 @@ data one year (retention), the pages in Dutch (languages), choices per partner i
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consent.exceptions import ConsentError
@@ -156,3 +157,11 @@ def test_tracking_by_cookies_pixels_and_beacons_waits_for_a_yes(live_server, pag
     assert wait_for(page, lambda: banner_states(site).get("advertising") == ("denied", Method.REJECT_ALL))
     page.wait_for_function("() => window.consent.get('advertising') === false")
     assert optional_cookies(page, site) == []
+
+
+def test_a_complex_deadline_shorter_than_the_simple_one_is_refused(site):
+    """The site's deadlines stay coherent: "60 days when complex" can never be sooner than 30."""
+    site.rights_complex_deadline_days = 20
+    with pytest.raises(ValidationError) as err:
+        site.full_clean()
+    assert "rights_complex_deadline_days" in err.value.message_dict
