@@ -3,6 +3,7 @@
 from django.urls import path
 
 from api import views
+from api.channels import SmsKeywordView, SmsOptOutLinkView, SubscriptionView
 from api.observed_cookies import ObservedCookiesView
 from api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
 
@@ -20,6 +21,9 @@ urlpatterns = [
         UnsubscribeHeadersView.as_view(),
         name="api-unsubscribe-headers",
     ),
+    path("subjects/<str:subject_ref>/subscriptions", SubscriptionView.as_view(), name="api-subscriptions"),
+    path("subjects/<str:subject_ref>/sms-keyword", SmsKeywordView.as_view(), name="api-sms-keyword"),
+    path("subjects/<str:subject_ref>/sms-opt-out-link", SmsOptOutLinkView.as_view(), name="api-sms-opt-out-link"),
     path("consents/check", views.ConsentCheckView.as_view(), name="api-consents-check"),
     path("audit", views.AuditView.as_view(), name="api-audit"),
     path("sites/<str:site_key>/observed-cookies", ObservedCookiesView.as_view(), name="api-observed-cookies"),

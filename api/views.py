@@ -34,6 +34,7 @@ from cookies import published
 from cookies.responses import encoded_response
 from cookies.services import banner_config
 from features import domains
+from features.double_opt_in import refuse_direct_grants
 from features.regime_decisions import record_under_regime
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
@@ -348,6 +349,7 @@ class SiteDecisionsView(PublicView):
         if errors:
             raise _invalid(errors, "decision.invalid")
         options["jurisdiction"] = visitor_jurisdiction(request, site, options["jurisdiction"])
+        refuse_direct_grants(site, options["decisions"], catalogue.purposes)
         body, created = record_under_regime(
             site,
             gpc=gpc_signal(request),
@@ -403,6 +405,7 @@ class SubjectDecisionsView(ServerView):
             subject_id = find_subject(site, ref)
             known = latest_jurisdictions([subject_id]).get(subject_id, "") if subject_id else ""
             options["jurisdiction"] = known or geo.normalise(site.default_jurisdiction)
+        refuse_direct_grants(site, options["decisions"], catalogue.purposes)
         body, created = record_under_regime(
             site,
             gpc=gpc_signal(request),

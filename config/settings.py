@@ -172,6 +172,8 @@ for _k in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
     if _k in _email:
         globals()[_k] = _email[_k]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@localhost")
+# Days a double opt-in confirmation link works before the request expires (docs/channels.md).
+DOUBLE_OPT_IN_DAYS = env.int("DOUBLE_OPT_IN_DAYS", default=7)
 
 # Background work on the tasks API: a database queue drained by `manage.py db_worker`,
 # or run at once in the request ("immediate", used by tests and the first-run script).

@@ -101,6 +101,21 @@ class Site(models.Model):
         default=16, validators=[MinValueValidator(13), MaxValueValidator(18)]
     )
     dpo_email = models.EmailField(blank=True)
+    # Rights requests: unset means one calendar month (GDPR Art. 12(3)); a site whose policy
+    # promises a number of days (e.g. "within 30 days") sets it, and the days a complex request
+    # may take in total (e.g. "60 when complex"; unset: three months).
+    rights_deadline_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days to answer a rights request, if the policy promises days; empty: one month.",
+    )
+    rights_complex_deadline_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days after receipt a complex request may take in total; empty: three months.",
+    )
     policy_url = models.URLField(blank=True)
     consent_mode = models.JSONField(
         default=dict,
@@ -129,6 +144,9 @@ class Site(models.Model):
             self, ("allowed_origins", "languages", "regime_by_country", "regime_settings", "consent_mode")
         )
         errors = site_checks.site_errors(self)
+        first, longest = self.rights_deadline_days, self.rights_complex_deadline_days
+        if first and longest and longest < first:
+            errors["rights_complex_deadline_days"] = ["A complex request cannot be due sooner than a simple one."]
         if errors:
             raise ValidationError(errors)
 
@@ -163,6 +181,12 @@ class PurposeKind(models.TextChoices):
     COMMUNICATION = "communication", "Communication"
 
 
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    PUSH = "push", "Push notification"
+
+
 class LegalBasis(models.TextChoices):
     CONSENT = "consent", "Consent"
     LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
@@ -181,6 +205,16 @@ class Purpose(models.Model):
     )
     requires_parental_consent = models.BooleanField(
         default=False, help_text="Below the site's age of digital consent a parent must give it."
+    )
+    channel = models.CharField(
+        max_length=8,
+        choices=Channel.choices,
+        blank=True,
+        help_text="For a communication purpose: the one channel it covers (a topic on several channels "
+        "is one purpose per channel, e.g. marketing_email and marketing_sms).",
+    )
+    double_opt_in = models.BooleanField(
+        default=False, help_text="A grant is pending until the person confirms it from an email link."
     )
     position = models.PositiveSmallIntegerField(default=0)
     translations = models.JSONField(
@@ -353,6 +387,9 @@ class Method(models.TextChoices):
     EXPIRY = "expiry", "Expiry"
     ERASURE = "erasure", "Erasure request"
     CROSS_DOMAIN = "cross_domain", "Carried from another of the site's domains"
+    DOUBLE_OPT_IN = "double_opt_in", "Confirmed from an email link (double opt-in)"
+    SMS_LINK = "sms_link", "Text message opt-out link"
+    SMS_KEYWORD = "sms_keyword", "Text message STOP keyword"
 
 
 class ConsentEvent(models.Model):
@@ -706,3 +743,37 @@ class LedgerCheckpoint(models.Model):
 
     def __str__(self):
         return f"checkpoint {self.pk} of site {self.site_id} up to event {self.upto_event_id}"
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+
+
+class PendingSubscription(models.Model):
+    """A request to receive a double opt-in purpose, waiting for the person to confirm it.
+
+    Nothing is granted until then; the confirmation records the `granted` event, whose evidence
+    repeats what is kept here (when asked, when confirmed, the address, the message sent).
+    A request not confirmed by `expires_at` opens nothing.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="subscriptions")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField()
+    via = models.CharField(max_length=24, help_text="api or preference_centre")
+    status = models.CharField(max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PENDING)
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    message_sha256 = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True, help_text="The confirmation email as sent (RFC 5322).")
+    event = models.ForeignKey(ConsentEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["subject", "purpose", "status"], name="subscription_subject")]
+
+    def __str__(self):
+        return f"subscription {self.pk} {self.status}"

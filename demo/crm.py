@@ -23,14 +23,16 @@ SITE = {
         "notice_period_days": 30,
         "ip_handling": "truncated",
         "age_of_digital_consent": 16,
-        "dpo_email": "privacy@bitrix24.com",
+        # "We will respond to your requests within all applicable timeframes": one month (GDPR).
+        "dpo_email": "privacy@crm.example.com",
         "consent_mode": {
             "essential": ["functionality_storage", "security_storage"],
             "analytics": ["analytics_storage"],
             "advertising": ["ad_storage", "ad_user_data", "ad_personalization"],
         },
     },
-    "origins": [f"https://www.bitrix24.{tld}" for tld in DOMAINS],
+    # Reserved names stand for the ten country domains (www.bitrix24.de -> www.crm-de.test).
+    "origins": [f"https://www.crm-{tld.replace('.', '-')}.test" for tld in DOMAINS],
     "demo_path": "/demo/crm/",
     "purposes": [
         {

@@ -49,6 +49,8 @@ class _Plan:
             k: [v.key for v in purposes[k].vendors.all()] for k in self.banner if purposes[k].vendors.exists()
         }
         self.has = set(purposes)
+        # Purposes granted only from a confirmation email: their grants are generated that way.
+        self.double_opt_in = {k for k, p in purposes.items() if p.double_opt_in}
         # Purposes and vendors by key, looked up for every generated decision.
         self.catalogue = (purposes, {v.key: v for v in Vendor.objects.filter(site=site).prefetch_related("purposes")})
         banner, policy = current_banner(site), current_policy(site)
@@ -118,9 +120,16 @@ def _visitor_actions(rng, plan, start, days, now):
                 choices[objectable] = DENIED
         if "ccpa_financial_incentives" in plan.has and jurisdiction.startswith("US") and rng.random() < 0.3:
             choices["ccpa_financial_incentives"] = GRANTED
+        confirmed = {k: v for k, v in choices.items() if k in plan.double_opt_in and v == GRANTED}
+        choices = {k: v for k, v in choices.items() if k not in confirmed}
         if choices:
             actions.append((t_pc, Method.PREFERENCE_CENTRE, choices, {}))
             granted |= {k for k, v in choices.items() if v == GRANTED}
+        if confirmed:
+            # Asked in the centre, confirmed from the email some minutes later.
+            t_pc = t_pc + timedelta(minutes=rng.randrange(1, 120))
+            actions.append((t_pc, Method.DOUBLE_OPT_IN, confirmed, {}))
+            granted |= set(confirmed)
             t = t_pc
 
     # Later: some withdraw a consent (banner reopened, preference centre, unsubscribe link),
@@ -142,6 +151,14 @@ def _visitor_actions(rng, plan, start, days, now):
     french = rng.random() < plan.french.get(jurisdiction, 0.03)
     language = "fr" if french and "fr" in plan.languages else ("en" if "en" in plan.languages else plan.languages[0])
     return jurisdiction, language, member, actions
+
+
+def _evidence(method):
+    if method == Method.GPC:
+        return {"gpc": True}
+    if method == Method.DOUBLE_OPT_IN:
+        return {"double_opt_in": {"generated": True}}
+    return None
 
 
 def generate_history(site, spec, *, days, visitors, seed=None, now=None):
@@ -205,7 +222,7 @@ def generate_history(site, spec, *, days, visitors, seed=None, now=None):
                     jurisdiction=person["jurisdiction"],
                     ip=person["ip"] if method != Method.EMAIL_LINK else "",
                     user_agent=person["agent"],
-                    evidence={"gpc": True} if method == Method.GPC else None,
+                    evidence=_evidence(method),
                 )
                 written += len(events)
     return written

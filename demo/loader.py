@@ -13,14 +13,24 @@ from django.utils import timezone
 from consent.models import PolicyKind, PolicyVersion, Purpose, Site, Vendor
 from cookies.models import BannerVersion, CookieDeclaration
 from cookies.services import publish_banner
-from demo import crm, mailer, network
+from demo import bizsoft, crm, livechat, mailer, network
 from features.policies import create_draft, publish_policy
 
-SPECS = (network.SITE, mailer.SITE, crm.SITE)
+SPECS = (network.SITE, bizsoft.SITE, mailer.SITE, crm.SITE, livechat.SITE)
 # Demo policy and banner count as published this long ago, so that generated history fits after them.
 PUBLISHED_DAYS_AGO = 365
 # Keys of a purpose spec that describe the model row (the rest steers generated history).
-PURPOSE_FIELDS = ("kind", "legal_basis", "essential", "gpc_sensitive", "requires_parental_consent", "translations")
+PURPOSE_FIELDS = (
+    "kind",
+    "legal_basis",
+    "essential",
+    "gpc_sensitive",
+    "requires_parental_consent",
+    "double_opt_in",
+    "translations",
+)
+# Fields whose default is not False.
+PURPOSE_DEFAULTS = {"channel": ""}
 
 
 def demo_url(path):
@@ -62,6 +72,7 @@ def load_site(spec, *, now=None):
     purposes = {}
     for position, p in enumerate(spec["purposes"]):
         values = {name: p.get(name, False) for name in PURPOSE_FIELDS}
+        values.update({name: p.get(name, default) for name, default in PURPOSE_DEFAULTS.items()})
         purposes[p["key"]] = _sync(Purpose, {"site": site, "key": p["key"]}, dict(values, position=position))
 
     vendors = {}

@@ -8,7 +8,7 @@ after an express opt-in with an unsubscribe link in every email, event data dele
 
 DAY = 86400
 THIRTEEN_MONTHS = 395 * DAY
-DOMAIN = ".tech-toolbox.net"
+DOMAIN = ".tech-toolbox.test"
 
 SITE = {
     "key": "mailer",
@@ -24,7 +24,9 @@ SITE = {
         "notice_period_days": 30,
         "ip_handling": "truncated",
         "age_of_digital_consent": 15,
-        "dpo_email": "privacy@tech-toolbox.net",
+        # "requests ... answered within 30 days"
+        "rights_deadline_days": 30,
+        "dpo_email": "privacy@mailer.example.com",
         "consent_mode": {
             "essential": ["functionality_storage", "security_storage"],
             "analytics": ["analytics_storage"],
@@ -132,6 +134,9 @@ SITE = {
             "key": "marketing_email",
             "kind": "communication",
             "legal_basis": "consent",
+            "channel": "email",
+            # An email marketing tool proves "explicit consent": the newsletter needs a confirmed address.
+            "double_opt_in": True,
             "grant_rate": 0.4,
             "translations": {
                 "fr": {

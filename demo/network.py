@@ -8,7 +8,7 @@ Do Not Track), the demo does better and honours Global Privacy Control.
 DAY = 86400
 YEAR = 365 * DAY
 THIRTEEN_MONTHS = 395 * DAY
-DOMAIN = ".biztonet.com"
+DOMAIN = ".biztonet.test"
 
 SITE = {
     "key": "network",
@@ -33,7 +33,7 @@ SITE = {
         "ip_handling": "truncated",
         # "If ... you are under 16 years of age, we will seek your parent or legal guardian's consent."
         "age_of_digital_consent": 16,
-        "dpo_email": "contact@biztonet.com",
+        "dpo_email": "privacy@network.example.com",
         "consent_mode": {
             "essential": ["functionality_storage", "security_storage"],
             "analytics": ["analytics_storage"],
@@ -223,18 +223,60 @@ SITE = {
             "key": "marketing_email",
             "kind": "communication",
             "legal_basis": "consent",
+            "channel": "email",
             "requires_parental_consent": True,
             "grant_rate": 0.45,
             "translations": {
                 "en": {
-                    "name": "Promotional messages",
+                    "name": "Promotional messages by email",
                     "description": "Product suggestions and promotional communications from us and our "
-                    "partners by email, text message or push notification.",
+                    "partners by email. You can change this at any time.",
                 },
                 "fr": {
-                    "name": "Messages promotionnels",
+                    "name": "Messages promotionnels par e-mail",
                     "description": "Suggestions de produits et communications promotionnelles de notre part "
-                    "et de nos partenaires par e-mail, SMS ou notification.",
+                    "et de nos partenaires par e-mail. Vous pouvez changer d'avis à tout moment.",
+                },
+            },
+        },
+        {
+            "key": "marketing_sms",
+            "kind": "communication",
+            "legal_basis": "consent",
+            "channel": "sms",
+            "requires_parental_consent": True,
+            "grant_rate": 0.2,
+            "translations": {
+                "en": {
+                    "name": "Promotional text messages",
+                    "description": "Product suggestions and promotional communications from us and our "
+                    "partners by text message (SMS). You can change this at any time.",
+                },
+                "fr": {
+                    "name": "Messages promotionnels par SMS",
+                    "description": "Suggestions de produits et communications promotionnelles de notre part "
+                    "et de nos partenaires par SMS. Vous pouvez changer d'avis à tout moment.",
+                },
+            },
+        },
+        {
+            "key": "marketing_push",
+            "kind": "communication",
+            "legal_basis": "consent",
+            "channel": "push",
+            "requires_parental_consent": True,
+            "grant_rate": 0.3,
+            "translations": {
+                "en": {
+                    "name": "Promotional push notifications",
+                    "description": "Product suggestions and promotional communications from us and our "
+                    "partners by push notification in the app. You can change this at any time.",
+                },
+                "fr": {
+                    "name": "Notifications promotionnelles",
+                    "description": "Suggestions de produits et communications promotionnelles de notre part "
+                    "et de nos partenaires par notification dans l'application. Vous pouvez changer d'avis "
+                    "à tout moment.",
                 },
             },
         },

@@ -1,13 +1,17 @@
 """Data-subject rights requests (GDPR Art. 15-21) and erasure.
 
 A request is due one month after receipt; a DPO may extend it, with a reason, to three months in
-total (Art. 12(3)). Completing an erasure request erases the subject: aliases, email and birth
+total (Art. 12(3)). A site whose policy promises days instead ("within 30 days", "60 days when
+complex") sets `rights_deadline_days` and `rights_complex_deadline_days`: the due date and the
+limit of an extension then follow those days (`due_date`, `extension_limit`).
+Completing an erasure request erases the subject: aliases, email and birth
 year go, receipts lose the reference, consents still granted are closed with `erasure` events;
 the ledger events themselves stay, pseudonymous (see docs/preference-centre.md). The admin
 console and the API call these functions; the preference centre opens requests.
 """
 
 import calendar
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +23,7 @@ from consent.models import (
     DecisionReceipt,
     LegalBasis,
     Method,
+    PendingSubscription,
     RightsRequest,
     RightsRequestKind,
     RightsRequestStatus,
@@ -42,8 +47,29 @@ def add_months(value, months):
     return value.replace(year=year, month=month, day=day)
 
 
+def due_date(site, received_at):
+    """When a request received at `received_at` must be answered, by the site's rule."""
+    if site.rights_deadline_days:
+        return received_at + timedelta(days=site.rights_deadline_days)
+    return add_months(received_at, 1)
+
+
+def extension_limit(site, received_at):
+    """The latest a complex request may be answered: the site's days, else three months."""
+    if site.rights_complex_deadline_days:
+        return received_at + timedelta(days=site.rights_complex_deadline_days)
+    return add_months(received_at, MAX_TOTAL_MONTHS)
+
+
+def deadline_rule(site):
+    """The site's deadline in words (for the centre and the console): what the policy promises."""
+    first = f"{site.rights_deadline_days} days" if site.rights_deadline_days else "one month"
+    longest = f"{site.rights_complex_deadline_days} days" if site.rights_complex_deadline_days else "three months"
+    return first, longest
+
+
 def open_rights_request(site, subject_id, kind, *, details="", via="preference_centre", now=None):
-    """Record a request; due one month out (CCPA kinds: see features.ccpa)."""
+    """Record a request; due by the site's rule (one month unless the site promises days; CCPA kinds: features.ccpa)."""
     errors = {}
     if kind not in RightsRequestKind.values:
         errors["kind"] = [f"Expected one of: {', '.join(RightsRequestKind.values)}."]
@@ -62,7 +88,7 @@ def open_rights_request(site, subject_id, kind, *, details="", via="preference_c
             kind=kind,
             details=details.strip(),
             received_at=now,
-            due_at=ccpa.first_due(kind, now) or add_months(now, 1),
+            due_at=ccpa.first_due(kind, now) or due_date(site, now),
         )
         record_audit(
             action="rights.opened",
@@ -84,7 +110,11 @@ def _check_open(request):
 
 
 def extend_rights_request(request, reason, actor=None, *, months=2, now=None):
-    """Extend the due date by `months` (with a reason), never beyond three months after receipt."""
+    """Extend the due date by `months` (with a reason), never beyond three months after receipt.
+
+    On a site with a day rule for complex requests, an extension moves the due date straight to
+    that limit (e.g. 60 days after receipt) and `months` is not used.
+    """
     _check_open(request)
     if not isinstance(reason, str) or not reason.strip():
         raise ConsentError(
@@ -92,16 +122,19 @@ def extend_rights_request(request, reason, actor=None, *, months=2, now=None):
         )
     if not isinstance(months, int) or isinstance(months, bool) or months < 1:
         raise ConsentError("rights.invalid", "Extend by a whole number of months.", {"months": ["At least 1."]})
-    limit, new_due, most = ccpa.extension(request) or (
-        add_months(request.received_at, MAX_TOTAL_MONTHS),
-        add_months(request.due_at, months),
-        "three months",
-    )
-    if new_due > limit:
+    site = request.site
+    ccpa_rule = ccpa.extension(request)
+    if ccpa_rule:
+        limit, new_due, longest = ccpa_rule
+    else:
+        limit = extension_limit(site, request.received_at)
+        longest = deadline_rule(site)[1]
+        new_due = limit if site.rights_complex_deadline_days else add_months(request.due_at, months)
+    if new_due > limit or request.due_at >= limit:
         if request.due_at >= limit:
-            message = f"This request was already extended to the maximum of {most}."
+            message = f"This request was already extended to the maximum of {longest}."
         else:
-            message = f"The due date may not go past {most} after receipt ({limit:%Y-%m-%d})."
+            message = f"The due date may not go past {longest} after receipt ({limit:%Y-%m-%d})."
         raise ConsentError("rights.extension_limit", message, {"months": [message]})
     previous = request.due_at
     with transaction.atomic():
@@ -116,7 +149,7 @@ def extend_rights_request(request, reason, actor=None, *, months=2, now=None):
             actor=actor,
             subject=request.subject,
             obj=request,
-            data={"from": previous.isoformat(), "to": new_due.isoformat(), "months": months},
+            data={"from": previous.isoformat(), "to": new_due.isoformat(), "months": months, "rule": longest},
             now=now,
         )
     return request
@@ -185,6 +218,7 @@ def erase_subject(subject, *, actor=None, request=None, now=None):
             receipt.body = {**receipt.body, "subject": None}
             receipt.save(update_fields=["body"])
         RightsRequest.objects.filter(subject=subject).exclude(details="").update(details="")
+        PendingSubscription.objects.filter(subject=subject).update(email="", message="")
         Subject.objects.filter(pk=subject.pk).update(email="", birth_year=None, erased_at=now)
         subject.refresh_from_db()
         record_audit(

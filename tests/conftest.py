@@ -1,4 +1,6 @@
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -8,6 +10,7 @@ from consent.ledger import drop_guards, install_guards
 from consent.models import LegalBasis, Purpose, Site, Vendor
 from consent.services import first_decision
 from consent.tokens import make_api_key
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 def _uses_db(request):
@@ -85,3 +88,34 @@ def api_key(site):
 @pytest.fixture
 def new_id():
     return lambda: str(uuid.uuid4())
+
+
+# --- browser (tests/browser and the banner promises of tests/seeds) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is required for browser tests: {CHROMIUM} not found (apt-get install chromium).")
+    # Playwright's sync API runs its own event loop; Django must allow sync DB calls around it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg

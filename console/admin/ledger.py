@@ -180,6 +180,7 @@ class SiteAdmin(AuditedAdmin):
             },
         ),
         ("Domains", {"fields": ("cookie_domain",)}),
+        ("Rights requests", {"fields": ("rights_deadline_days", "rights_complex_deadline_days")}),
         ("Personal data", {"fields": ("ip_handling", "age_of_digital_consent", "dpo_email")}),
         ("Google Consent Mode", {"fields": ("consent_mode",)}),
         ("Record", {"fields": ("created_at",)}),

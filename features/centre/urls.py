@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from features.centre import views
+from features.centre import channel_views, views
 
 app_name = "consent"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("preferences/<slug:site_key>/receipts.json", views.preference_receipts, name="preferences-receipts"),
     path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
     path("notices/<str:token>/", views.acknowledge_view, name="acknowledge"),
+    path("s/<str:token>", channel_views.sms_opt_out_view, name="sms-opt-out"),
+    path("confirm/<str:token>/", channel_views.confirm_subscription_view, name="confirm-subscription"),
 ]

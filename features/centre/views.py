@@ -19,7 +19,7 @@ from consent.models import Decision, LegalBasis, Notification, RightsRequest, Ri
 from consent.proof import receipts as proof_receipts
 from consent.selectors import subject_regime
 from consent.services.minors import is_minor
-from features import ccpa, notifications, rights
+from features import ccpa, double_opt_in, notifications, rights
 from features.centre import preferences, unsubscribe
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
@@ -65,6 +65,7 @@ def _link_error(request, error, language, site=None):
             "erased": _("These records have been erased"),
             "unknown": _("This link no longer works"),
             "no_session": _("Open your preferences from a link"),
+            "confirmation_expired": _("This confirmation link has expired"),
         }
         texts = {
             "bad": _("The link is incomplete or was changed. Open it again from the original email or page."),
@@ -78,6 +79,10 @@ def _link_error(request, error, language, site=None):
             "no_session": _(
                 "Your preferences are opened with the personal link the site gives you in its "
                 "emails or on your account page."
+            ),
+            "confirmation_expired": _(
+                "You were not subscribed: the request was not confirmed in time. Subscribe again "
+                "and confirm from the new email."
             ),
         }
         context = {
@@ -194,7 +199,11 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
     with translation.override(language):
         labels = _labels()
         rows = preferences.purpose_rows(site, subject_id, language)
+        pending = double_opt_in.pending_purposes(subject_id)
+        channel_names = {"email": _("Email"), "sms": _("Text message (SMS)"), "push": _("Push notification")}
         for row in rows:
+            row.channel_label = channel_names.get(row.purpose.channel, "")
+            row.pending = row.key in pending
             row.basis_label = labels["basis"].get(row.legal_basis, row.legal_basis)
             row.state_label = (
                 _("Needs your confirmation") if row.needs_reconsent and not row.expired else labels["state"][row.state]
@@ -266,12 +275,15 @@ def preference_save(request, site_key):
         choices = {
             key.removeprefix("purpose-"): value for key, value in request.POST.items() if key.startswith("purpose-")
         }
+        choices, pending = double_opt_in.request_from_centre(site, subject_id, choices, language=language)
         given_by = request.POST.get("parental_given_by", "").strip()
         how = request.POST.get("parental_method", "").strip()
         parental = {"given_by": given_by, "method": how} if given_by or how else None
         receipt = preferences.save_choices(
             site, subject_id, choices, parental_consent=parental, **_request_info(request, language, site)
         )
+        if pending:
+            return _("We sent you an email: your subscription starts when you confirm it from the link.")
         return _("Your choices were saved.") if receipt else _("Nothing changed: your choices were already saved.")
 
     return _centre_action(request, site_key, action)

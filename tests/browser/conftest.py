@@ -1,6 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
-In CI a missing browser is a failure, not a skip.
+In CI a missing browser is a failure, not a skip. The `browser`, `context` and `page` fixtures
+are in tests/conftest.py, so that the per-business promise tests (tests/seeds) share the one
+browser of the session: Playwright's sync API runs one instance per process.
 """
 
 import json
@@ -22,34 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is required for browser tests: {CHROMIUM} not found (apt-get install chromium).")
-    # Playwright's sync API runs its own event loop; Django must allow sync DB calls around it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_database_error_outside_the_view_is_503_too(client, site, banner):
 
 
 def test_other_errors_stay_500(client, site, banner):
-    with mock.patch("api.views.record_decision", side_effect=RuntimeError("bug")):
+    with mock.patch("api.views.record_under_regime", side_effect=RuntimeError("bug")):
         response = client.post("/api/v1/sites/acme/decisions", decision(), format="json")
     assert response.status_code == 500
     assert "Retry-After" not in response

@@ -47,7 +47,13 @@ MODELS = (
 )
 
 
-LINES = ["site network bizTOnet", "site mailer Technology Toolbox", "site crm Bitrix24"]
+LINES = [
+    "site network bizTOnet",
+    "site bizsoft BizXpert",
+    "site mailer Technology Toolbox",
+    "site crm Bitrix24",
+    "site livechat Bconnect",
+]
 
 
 def run(*args):
@@ -111,7 +117,7 @@ def test_load_demo_builds_both_sites_from_the_policies():
     assert Vendor.objects.filter(site=mailer).count() >= 3
 
     crm = Site.objects.get(key="crm")
-    assert "https://www.bitrix24.de" in crm.allowed_origins and "http://localhost:8000" in crm.allowed_origins
+    assert "https://www.crm-de.test" in crm.allowed_origins and "http://localhost:8000" in crm.allowed_origins
     sharing = Vendor.objects.filter(site=crm, purposes__key="third_party_sharing")
     assert sharing.count() >= 2
 
@@ -185,7 +191,7 @@ def test_create_demo_admin_prints_a_working_login_and_api_keys(client, settings,
     assert match
     assert client.login(username="dpo", password=match.group(1))
     keys = dict(re.findall(r"^api key (\S+): (\S+)$", out, re.M))
-    assert set(keys) == {"network", "mailer", "crm"}
+    assert set(keys) == {"network", "bizsoft", "mailer", "crm", "livechat"}
     assert find_api_key(keys["network"]).site.key == "network"
     assert (tmp_path / "demo-credentials.json").stat().st_mode & 0o077 == 0
 

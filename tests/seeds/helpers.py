@@ -1,0 +1,135 @@
+"""Helpers for the per-business promise tests: load a demo site and talk to the running
+platform the way the business's back end, its banner and its users do (real HTTP through the
+test client, real database)."""
+
+import json
+import re
+import time
+import uuid
+
+from django.db import OperationalError
+
+from consent.models import ConsentEvent, ConsentState
+from consent.services.subjects import find_subject
+from consent.tokens import make_api_key
+from cookies.models import CookieDeclaration
+from demo.loader import load_site, spec_for
+from features.centre.preferences import make_preference_link
+
+
+def load(key):
+    """The demo site of one business, loaded from its spec the way `load_demo` does."""
+    return load_site(spec_for(key))
+
+
+class Backend:
+    """The business's own back end, calling the server API with its API key."""
+
+    def __init__(self, client, site):
+        self.client = client
+        self.site = site
+        _, self.key = make_api_key(site)
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {self.key}"}
+
+    def post(self, path, body=None, **headers):
+        return self.client.post(
+            f"/api/v1/{path}", data=json.dumps(body or {}), content_type="application/json", **self.auth, **headers
+        )
+
+    def get(self, path, **params):
+        return self.client.get(f"/api/v1/{path}", params, **self.auth)
+
+    def decide(self, ref, decisions, **extra):
+        return self.post(f"subjects/{ref}/decisions", {"id": str(uuid.uuid4()), "decisions": decisions, **extra})
+
+    def consents(self, ref):
+        response = self.get(f"subjects/{ref}/consents")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def allowed(self, purpose, ref):
+        """Whether the platform answers "yes, you may" for this purpose and person."""
+        response = self.post("consents/check", {"purpose": purpose, "subjects": [ref]})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert ref in body["allowed"] + body["denied"]
+        return ref in body["allowed"]
+
+    def subject_id(self, ref):
+        return find_subject(self.site, ref)
+
+
+def banner_decision(client, site, visitor, decisions, method="custom", **extra):
+    """What the banner posts for a visitor (public endpoint, no key)."""
+    body = {"id": str(uuid.uuid4()), "visitor_id": visitor, "decisions": decisions, "method": method, **extra}
+    return client.post(f"/api/v1/sites/{site.key}/decisions", data=json.dumps(body), content_type="application/json")
+
+
+def open_centre(client, site, subject_id):
+    """Follow a preference-centre link as the person would; returns the centre page."""
+    url, _ = make_preference_link(site, subject_id)
+    entry = client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    assert entry.status_code == 302, entry.content[:300]
+    return client.get(entry["Location"])
+
+
+def path_of(url):
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def link_in(text):
+    """The first platform link in an email body."""
+    match = re.search(r"https?://\S+", text)
+    assert match, text
+    return match.group(0)
+
+
+def methods(subject_id, purpose_key):
+    return [
+        (e.decision, e.method)
+        for e in ConsentEvent.objects.filter(subject_id=subject_id, purpose__key=purpose_key, vendor=None).order_by(
+            "seq"
+        )
+    ]
+
+
+def read(query, attempts=50):
+    """A read of the live server's database; SQLite's shared in-memory database may say
+    "table is locked" while the server thread writes: retry then."""
+    for attempt in range(attempts):
+        try:
+            return query()
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
+def wait_for(page, check, timeout=8.0):
+    """Poll the server until `check()` is truthy, waiting through the page (decisions are async)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read(check)
+        if value or time.monotonic() > deadline:
+            return value
+        page.wait_for_timeout(100)
+
+
+def banner_states(site):
+    rows = ConsentState.objects.filter(subject__site=site, vendor=None).select_related("purpose")
+    return read(lambda: {s.purpose.key: (s.state, s.method) for s in rows.all()})
+
+
+def open_demo(page, live_server, site):
+    page.goto(f"{live_server.url}/demo/{site.key}/")
+    page.wait_for_function("() => window.consent && window.consent._v")
+
+
+def optional_cookies(page, site):
+    """Cookies in the browser that the site declared for a purpose that needs consent."""
+    declared = read(
+        lambda: set(
+            CookieDeclaration.objects.filter(site=site, purpose__essential=False).values_list("name", flat=True)
+        )
+    )
+    return sorted(c["name"] for c in page.context.cookies() if c["name"] in declared)
