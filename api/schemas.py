@@ -112,6 +112,12 @@ class BannerDecisionSerializer(_DecisionFields):
         required=False, help_text="Signed by the site's back end: links this visitor to a site user (see docs)."
     )
     method = serializers.ChoiceField(choices=BANNER_METHODS)
+    tc_string = serializers.CharField(
+        required=False, max_length=8192, help_text="TCF sites: the IAB TC string of this choice (stored as evidence)."
+    )
+    ac_string = serializers.CharField(
+        required=False, max_length=8192, help_text="TCF sites: Google's Additional Consent string, e.g. 2~1.35~dv.9."
+    )
 
 
 class ServerDecisionSerializer(_DecisionFields):
@@ -133,6 +139,9 @@ class ReceiptSerializer(serializers.Serializer):
     vendors = serializers.DictField(child=serializers.DictField(child=ReceiptEntrySerializer()), required=False)
     banner_version = serializers.IntegerField(allow_null=True)
     policy_version = serializers.IntegerField(allow_null=True)
+    tcf = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="TCF sites: the tc_string (and ac_string) recorded."
+    )
 
 
 class PurposeStateSerializer(serializers.Serializer):

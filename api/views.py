@@ -7,6 +7,7 @@ Public (the banner): site config and decisions, throttled per address, CORS per 
 import re
 import uuid
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,6 +29,8 @@ from consent.tokens import TokenError, read_subject_token
 from cookies import published
 from cookies.responses import encoded_response
 from cookies.services import banner_config
+from cookies.tcf import site_tcf
+from cookies.tcstring import TCStringError, validate, validate_ac
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
 SERVER_METHODS = tuple(schemas.SERVER_METHODS)
@@ -158,6 +161,30 @@ def _decision_options(data, errors, catalogue):
         if name in data:
             options[name] = data[name]
     return options
+
+
+def _tcf_evidence(data, errors, site):
+    """{"tc_string", "ac_string"} sent by the banner of a TCF site, checked to be strings this
+    platform wrote under TCF 2.3 rules; None when the body carries none."""
+    found = {name: data[name] for name in ("tc_string", "ac_string") if name in data}
+    if not found:
+        return None
+    if site_tcf(site) is None:
+        errors["tc_string"] = ["This site does not use IAB TCF."]
+        return None
+    if "tc_string" not in found:
+        errors["tc_string"] = ["Required with ac_string."]
+        return None
+    try:
+        validate(found["tc_string"], cmp_id=settings.TCF_CMP_ID)
+    except TCStringError as exc:
+        errors["tc_string"] = [str(exc)]
+    if "ac_string" in found:
+        try:
+            validate_ac(found["ac_string"])
+        except TCStringError as exc:
+            errors["ac_string"] = [str(exc)]
+    return found
 
 
 def _catalogue(site_key):
@@ -302,9 +329,12 @@ class SiteDecisionsView(PublicView):
                 user_id = read_subject_token(site, token)
             except TokenError as exc:
                 errors["subject_token"] = [str(exc)]
+        tcf = _tcf_evidence(data, errors, site)
         if errors:
             raise _invalid(errors, "decision.invalid")
-        evidence = {"gpc": True} if gpc_signal(request) else None
+        evidence = {"gpc": True} if gpc_signal(request) else {}
+        if tcf:
+            evidence["tcf"] = tcf
         body, created = record_decision(
             site,
             receipt_id=receipt_id,
@@ -313,11 +343,13 @@ class SiteDecisionsView(PublicView):
             user_id=user_id,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            evidence=evidence,
+            evidence=evidence or None,
             allowed_methods=BANNER_METHODS,
             catalogue=catalogue.as_pair(),
             **options,
         )
+        if tcf:
+            body = {**body, "tcf": tcf}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

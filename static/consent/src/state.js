@@ -21,6 +21,8 @@ export const state = {
   lifetimeMs: 0,
   token: null, // a subject token signed by the site's back end, from data-subject-token
   listeners: [], // window.consent.on("change", ...) callbacks
+  // hook: set by an optional chunk (not here, to keep banner.js small): hook(method, body)
+  // adds to each decision sent, e.g. the TC string.
 };
 
 // A stored choice is valid for the site's consent lifetime, never more than 13 months.
