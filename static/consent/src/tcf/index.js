@@ -48,14 +48,27 @@ function setup(state, consent) {
 
   const gvl = fetch(new URL(cfg.gvl_url, state.base).href).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
   const root = () => (doc.getElementById("consent-ui") || {}).shadowRoot;
-  const choicesNow = () => (api.current ? api.current.choices : allChoices(cfg, false, []));
+  // Before any choice the switches show no consent and no objection (legitimate interest on).
+  const choicesNow = () =>
+    api.current ? api.current.choices : Object.assign(allChoices(cfg, false, []), { purposeObjections: new Set(), vendorObjections: new Set() });
+  // What the preferences' TCF switches say, kept as they change: the runtime closes the dialog
+  // before it records a "save".
+  let draft = null;
 
-  // Each decision of the runtime: a TC string only after an affirmative action (TCF-7).
+  // Each decision of the runtime: a TC string only after an affirmative action (TCF-7). An
+  // error here must not lose the site's own decision: it is sent without a string then.
   state.hook = (method, body) => {
+    try {
+      record(method, body);
+    } catch (e) {
+      win.console.error("consent: TCF", e);
+    }
+  };
+  function record(method, body) {
     let choices;
     if (method === "accept_all") choices = allChoices(cfg, true, cfg.ac_ids || []);
     else if (method === "reject_all" || method === "dismiss") choices = allChoices(cfg, false, []);
-    else if (method === "custom") choices = readSection(root(), cfg) || choicesNow();
+    else if (method === "custom") choices = draft || choicesNow();
     else return;
     const s = { c: pack(choices), t: Date.now(), s: method === "custom" ? 2 : 1, l: language(), g: cfg.gvl_version, p: custom() };
     const next = current(s);
@@ -69,16 +82,22 @@ function setup(state, consent) {
     body.tc_string = s.tc;
     if (s.ac) body.ac_string = s.ac;
     api.update(next, "useractioncomplete");
-  };
+  }
 
   // The runtime's UI: add the TCF parts when the banner (.b) or the preferences (.m) appear.
   function added(el) {
     if (!el.classList || !(el.classList.contains("b") || el.classList.contains("m"))) return;
+    draft = null;
     api.shown();
     gvl.then((list) => {
       if (!el.isConnected || el.querySelector(".tcf")) return;
       if (el.classList.contains("b")) el.querySelector("#cd").after(firstLayer(cfg, list, language()));
-      else el.querySelector(".a").before(prefsSection(cfg, list, language(), choicesNow()));
+      else {
+        const section = prefsSection(cfg, list, language(), choicesNow());
+        el.querySelector(".a").before(section);
+        draft = readSection(root(), cfg);
+        section.addEventListener("change", () => (draft = readSection(root(), cfg)));
+      }
     }, () => 0);
   }
   function watchRoot(r) {
