@@ -20,9 +20,13 @@
     }
     return null;
   }
-  function tcfapi(command, callback) {
+  // The stub adds the locator frame once the host page has a body: a frame's tag may run first,
+  // so it looks again for a while (5 s) before giving up.
+  function tcfapi(command, callback, tries) {
     if (typeof window.__tcfapi === "function") return window.__tcfapi(command, 2, callback);
     var target = locator();
+    tries = tries || 0;
+    if (!target && tries < 100) return setTimeout(function () { tcfapi(command, callback, tries + 1); }, 50);
     if (!target) return callback(null, false);
     var callId = "vendor-" + nextCall++;
     calls[callId] = callback;
