@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from consent.models import ConsentEvent
+from cookies.tcf import load_gvl
 from tests.browser.test_banner import read, wait_for
-from tests.cookies.tcf_helpers import CMP_ID, VENDORS, make_tcf_site
+from tests.cookies.tcf_helpers import CMP_ID, VENDORS, gvl_data, make_tcf_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -160,3 +161,24 @@ def test_custom_choices_per_purpose_and_vendor_are_what_the_string_says(demo):
     page.locator(f"{ROOT} .m [data-a=reject]").click()
     page.locator(f"{STATUS}[data-state=blocked]").wait_for()
     assert decode(tc_data(page)["tcString"])["vendorConsents"] == []
+
+
+def test_a_gvl_version_that_gives_a_chosen_vendor_more_purposes_asks_again(demo):
+    site, page = demo
+    page.locator(f"{ROOT} .b [data-a=accept]").click()
+    page.locator(f"{STATUS}[data-state=ran]").wait_for()
+    data = gvl_data()
+    data["vendorListVersion"] = 121
+    data["vendors"]["28"]["purposes"].append(4)
+    read(lambda: load_gvl(data))
+    # The browser may keep the embed 5 minutes; this test wants the next one at once.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    page.reload()
+    page.locator(f"{ROOT} .m [data-tcf=prefs]").wait_for()
+    assert tc_data(page)["eventStatus"] == "cmpuishown"
+    page.locator(f"{ROOT} .m [data-a=accept]").click()
+    page.locator(f"{STATUS}[data-event=useractioncomplete][data-state=ran]").wait_for()
+    d = decode(tc_data(page)["tcString"])
+    assert d["vendorListVersion"] == 121 and 4 in d["purposeConsents"]

@@ -46,7 +46,19 @@ function setup(state, consent) {
   const valid = saved && saved.c && saved.g >= cfg.reask && saved.t + lifetime > Date.now();
   if (valid) api.update(current(saved), "tcloaded");
 
-  const gvl = fetch(new URL(cfg.gvl_url, state.base).href).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+  // The vendor list with the standard texts, in the language the UI is shown in (which may
+  // change once the page's own language is known): one request per language, on first need.
+  const lists = {};
+  const gvl = () => {
+    const lang = language();
+    if (!lists[lang]) {
+      const url = new URL(cfg.gvl_url, state.base);
+      url.searchParams.set("lang", lang);
+      lists[lang] = fetch(url.href).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+      lists[lang].catch(() => delete lists[lang]);
+    }
+    return lists[lang];
+  };
   const root = () => (doc.getElementById("consent-ui") || {}).shadowRoot;
   // Before any choice the switches show no consent and no objection (legitimate interest on).
   const choicesNow = () =>
@@ -89,7 +101,7 @@ function setup(state, consent) {
     if (!el.classList || !(el.classList.contains("b") || el.classList.contains("m"))) return;
     draft = null;
     api.shown();
-    gvl.then((list) => {
+    gvl().then((list) => {
       if (!el.isConnected || el.querySelector(".tcf")) return;
       if (el.classList.contains("b")) el.querySelector("#cd").after(firstLayer(cfg, list, language()));
       else {

@@ -26,7 +26,8 @@ export function firstLayer(cfg, gvl, language) {
 
 function vendorItem(t, gvl, language, cfg, id, choices) {
   const v = gvl.vendors[id] || { name: "#" + id }, [p, l, f, s] = cfg.vendors[id];
-  const url = ((v.urls || []).find((u) => u.langId === language) || (v.urls || [])[0] || {}).privacy;
+  const found = ((v.urls || []).find((u) => u.langId === language) || (v.urls || [])[0] || {}).privacy;
+  const url = /^https?:\/\//i.test(found || "") ? found : ""; // a link, never script
   const retention = v.dataRetention && v.dataRetention.stdRetention;
   const lines = [
     [t.v_purposes, names(gvl, "purposes", [...new Set([...p, ...f])])],
