@@ -11,6 +11,7 @@ import pytest
 
 from consent.models import ConsentEvent
 from cookies.tcf import load_gvl
+from tests.browser.conftest import axe_violations
 from tests.browser.test_banner import read, wait_for
 from tests.cookies.tcf_helpers import CMP_ID, VENDORS, gvl_data, make_tcf_site
 
@@ -57,6 +58,7 @@ def test_before_the_choice_vendors_see_the_ui_shown_and_no_consent(demo):
     assert f"our {len(VENDORS)} partners" in first.inner_text()
     assert "Store and/or access information on a device" in first.inner_text()
     assert "Use precise geolocation data" in first.inner_text()  # special feature, opt-in
+    assert axe_violations(page, ROOT) == []
     ping = page.evaluate("() => new Promise((ok) => __tcfapi('ping', 2, (p) => ok(p)))")
     assert (ping["cmpLoaded"], ping["gdprApplies"], ping["cmpId"], ping["displayStatus"]) == (
         True,
@@ -136,6 +138,7 @@ def test_custom_choices_per_purpose_and_vendor_are_what_the_string_says(demo):
     details = vendor.inner_text()
     assert "Data retention: 390 days" in details and "Privacy policy" in details
     assert vendor.locator("a").get_attribute("href") == "https://vendor755.example/privacy"
+    assert axe_violations(page, ROOT) == []
     page.locator(f"{ROOT} #p-analytics").check()
     for box in ("#tcf-pc-1", "#tcf-pc-3", "#tcf-pc-4", "#tcf-vc-755", "#tcf-vc-8"):
         page.locator(f"{ROOT} {box}").check()

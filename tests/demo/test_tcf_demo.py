@@ -1,6 +1,8 @@
 """The TCF demo site and its pages: created from the GVL in use, served under a strict CSP,
 with the ad frame served for the other loopback host name."""
 
+import json
+import subprocess
 from io import StringIO
 
 import pytest
@@ -8,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from cookies.models import TcfSettings
 from tests.cookies.tcf_helpers import GVL_FILE
+from tests.test_html_valid import _checker
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +50,19 @@ def test_unknown_vendors_are_refused():
 def test_the_demo_page_without_the_site_says_how_to_create_it(client):
     response = client.get("/demo/tcf/")
     assert response.status_code == 404
+
+
+def test_the_demo_pages_are_valid_html(client, settings, tmp_path):
+    checker = _checker()
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    call_command("load_tcf_demo", gvl_file=str(GVL_FILE), stdout=StringIO(), stderr=StringIO())
+    files = []
+    for name, url, host in (("tcf", "/demo/tcf/", "127.0.0.1:8000"), ("frame", "/demo/tcf/_frame/", "localhost:8000")):
+        response = client.get(url, HTTP_HOST=host)
+        assert response.status_code == 200
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.content)
+    result = subprocess.run(
+        [*checker, "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(result.stderr or '{"messages": []}')["messages"] == []
