@@ -122,15 +122,15 @@ def load_gvl(data, translations=None):
 
 def site_tcf(site):
     """The site's TCF settings if TCF is switched on for it, else None."""
-    tcf = TcfSettings.objects.filter(site=site, enabled=True).first()
-    return tcf
+    return TcfSettings.objects.filter(site=site, enabled=True).first()
 
 
 def gvl_subset(site, language):
     """The GVL as the site's visitors get it: standard texts in `language` when a translation
     was loaded (else English) and only the vendors the site works with."""
-    tcf, gvl = site_tcf(site), current_gvl()
-    if tcf is None or gvl is None:
+    tcf = site_tcf(site)
+    gvl = current_gvl() if tcf is not None else None  # the list is large: read it only for TCF sites
+    if gvl is None:
         return None
     data = gvl.data
     texts = gvl.translations.get(language) or {}
@@ -160,8 +160,9 @@ def gdpr_applies(site):
 def tcf_config(site, chunk_url, gvl_url):
     """What the embed gives the TCF chunk on a TCF site (None elsewhere): CMP identity, where to
     load the vendor list, the publisher's country, purposes and restrictions."""
-    tcf, gvl = site_tcf(site), current_gvl()
-    if tcf is None or gvl is None:
+    tcf = site_tcf(site)
+    gvl = current_gvl() if tcf is not None else None  # the list is large: read it only for TCF sites
+    if gvl is None:
         return None
     vendors = gvl.data.get("vendors", {})
     chosen = {
