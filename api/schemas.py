@@ -118,6 +118,12 @@ class BannerDecisionSerializer(_DecisionFields):
         required=False, help_text="Signed by the site's back end: links this visitor to a site user (see docs)."
     )
     method = serializers.ChoiceField(choices=BANNER_METHODS)
+    tc_string = serializers.CharField(
+        required=False, max_length=8192, help_text="TCF sites: the IAB TC string of this choice (stored as evidence)."
+    )
+    ac_string = serializers.CharField(
+        required=False, max_length=8192, help_text="TCF sites: Google's Additional Consent string, e.g. 2~1.35~dv.9."
+    )
 
 
 class ServerDecisionSerializer(_DecisionFields):
@@ -159,6 +165,9 @@ class ReceiptSerializer(serializers.Serializer):
     jurisdiction = serializers.CharField(allow_blank=True, help_text="Recorded on every event, e.g. FR or US-CA.")
     regime = serializers.ChoiceField(choices=["opt_in", "opt_out", "notice"])
     gpc = GpcOutcomeSerializer(required=False)
+    tcf = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="TCF sites: the tc_string (and ac_string) recorded."
+    )
 
 
 class JurisdictionSerializer(serializers.Serializer):

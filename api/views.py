@@ -33,6 +33,8 @@ from consent.tokens import TokenError, read_subject_token
 from cookies import published
 from cookies.responses import encoded_response
 from cookies.services import banner_config
+from cookies.tcf import site_tcf
+from cookies.tcstring import TCStringError, validate, validate_ac
 from features import domains
 from features.double_opt_in import refuse_direct_grants
 from features.regime_decisions import record_under_regime
@@ -182,6 +184,30 @@ def visitor_jurisdiction(request, site, claimed=""):
     banner said (validated), else the site's default."""
     found, source = geo.resolve(site, request.META, client_ip(request))
     return found if source in ("header", "ip_database") else (claimed or found)
+
+
+def _tcf_evidence(data, errors, site):
+    """{"tc_string", "ac_string"} sent by the banner of a TCF site, checked to be strings this
+    platform wrote under TCF 2.3 rules; None when the body carries none."""
+    found = {name: data[name] for name in ("tc_string", "ac_string") if name in data}
+    if not found:
+        return None
+    if site_tcf(site) is None:
+        errors["tc_string"] = ["This site does not use IAB TCF."]
+        return None
+    if "tc_string" not in found:
+        errors["tc_string"] = ["Required with ac_string."]
+        return None
+    try:
+        validate(found["tc_string"], cmp_id=settings.TCF_CMP_ID)
+    except TCStringError as exc:
+        errors["tc_string"] = [str(exc)]
+    if "ac_string" in found:
+        try:
+            validate_ac(found["ac_string"])
+        except TCStringError as exc:
+            errors["ac_string"] = [str(exc)]
+    return found
 
 
 def _catalogue(site_key):
@@ -346,10 +372,12 @@ class SiteDecisionsView(PublicView):
                 user_id = read_subject_token(site, token)
             except TokenError as exc:
                 errors["subject_token"] = [str(exc)]
+        tcf = _tcf_evidence(data, errors, site)
         if errors:
             raise _invalid(errors, "decision.invalid")
         options["jurisdiction"] = visitor_jurisdiction(request, site, options["jurisdiction"])
         refuse_direct_grants(site, options["decisions"], catalogue.purposes)
+        evidence = {"tcf": tcf} if tcf else None
         body, created = record_under_regime(
             site,
             gpc=gpc_signal(request),
@@ -359,12 +387,14 @@ class SiteDecisionsView(PublicView):
             user_id=user_id,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            evidence=None,
+            evidence=evidence,
             allowed_methods=BANNER_METHODS,
             catalogue=catalogue.as_pair(),
             **options,
         )
         body = signed_receipt(catalogue.site, body, catalogue.purposes)
+        if tcf:
+            body = {**body, "tcf": tcf}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

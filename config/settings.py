@@ -265,3 +265,9 @@ LOGGING = {
         "django.server": {"level": "ERROR"},
     },
 }
+
+# IAB TCF (docs/tcf.md): the CMP id IAB Europe assigned to the operator (0 = not registered: a
+# TCF site then gets a system check warning, and strings with id 0 are not valid in production).
+TCF_CMP_ID = env.int("TCF_CMP_ID", default=0)
+TCF_CMP_VERSION = env.int("TCF_CMP_VERSION", default=1)
+TCF_GVL_URL = env.str("TCF_GVL_URL", default="https://vendor-list.consensu.org/v3/")

@@ -10,4 +10,4 @@ class ConsoleAdminConfig(AdminConfig):
     def ready(self):
         super().ready()
         # Registration, as Django's own autodiscovery does for `<app>.admin` modules.
-        from console.admin import banner, ledger  # noqa: F401
+        from console.admin import banner, ledger, tcf  # noqa: F401

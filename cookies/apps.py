@@ -7,4 +7,4 @@ class CookiesConfig(AppConfig):
 
     def ready(self):
         # Connects the signal receivers that drop a site's cached published state on edits.
-        from cookies import published  # noqa: F401
+        from cookies import checks, published  # noqa: F401

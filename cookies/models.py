@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from consent import jsonfields
 from consent.models import Purpose, Site, Vendor
+from cookies import tcfrules
 
 
 class Storage(models.TextChoices):
@@ -93,3 +94,66 @@ class ObservedCookie(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class GlobalVendorList(models.Model):
+    """One version of IAB Europe's Global Vendor List (vendor-list.json v3), as downloaded.
+
+    The newest version is the one in use; the platform serves each TCF site its subset of it
+    from its own host, so visitors' browsers never call the IAB's servers.
+    """
+
+    version = models.PositiveIntegerField(unique=True, help_text="vendorListVersion")
+    tcf_policy_version = models.PositiveSmallIntegerField()
+    last_updated = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(help_text="The vendor-list.json document (v3 shape).")
+    translations = models.JSONField(
+        default=dict, blank=True, help_text='{"fr": purposes-fr.json, ...}: standard texts in other languages.'
+    )
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "Global Vendor List version"
+
+    def __str__(self):
+        return f"GVL v{self.version}"
+
+
+class TcfSettings(models.Model):
+    """A site's IAB TCF set-up: whether it uses TCF, the GVL vendors it works with, and its own
+    purposes and restrictions as publisher (see docs/tcf.md)."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="tcf")
+    enabled = models.BooleanField(default=False)
+    vendor_ids = models.JSONField(default=list, blank=True, help_text="GVL ids of the vendors the site works with.")
+    publisher_cc = models.CharField(
+        max_length=2, default="FR", help_text="The publisher's country (ISO 3166-1 alpha-2), written in TC strings."
+    )
+    publisher_purposes = models.JSONField(
+        default=list, blank=True, help_text="TCF purpose ids the publisher itself processes on consent, e.g. [1, 7]."
+    )
+    publisher_restrictions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"purpose": 2, "type": 1, "vendors": [755]}]; type 0 not allowed, 1 require consent, 2 require LI.',
+    )
+    google_ac_ids = models.JSONField(
+        default=list, blank=True, help_text="Google ad tech provider ids (not in the GVL) for the addtlConsent string."
+    )
+    vendor_purposes = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="What each chosen vendor declared when last asked."
+    )
+    reask_gvl_version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Choices made under an older GVL version are asked again."
+    )
+
+    class Meta:
+        verbose_name = "TCF settings"
+        verbose_name_plural = "TCF settings"
+
+    def __str__(self):
+        return f"TCF for {self.site.key}"
+
+    def clean(self):
+        tcfrules.validate_settings(self)

@@ -26,7 +26,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.utils import timezone
 
 from consent.models import PolicyVersion, Purpose, Site, Vendor
-from cookies.models import BannerVersion, CookieDeclaration
+from cookies.models import BannerVersion, CookieDeclaration, TcfSettings
 from cookies.services import current_banner
 
 PREFIX = "published:v1:"
@@ -177,7 +177,7 @@ def _site_renamed(sender, instance, **kwargs):
 
 
 pre_save.connect(_site_renamed, sender=Site, dispatch_uid="published-site-renamed")
-for _model in (Site, Purpose, Vendor, CookieDeclaration, PolicyVersion, BannerVersion):
+for _model in (Site, Purpose, Vendor, CookieDeclaration, PolicyVersion, BannerVersion, TcfSettings):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"published-save-{_model.__name__}")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"published-delete-{_model.__name__}")
 for _through in (Vendor.purposes.through, PolicyVersion.affected_purposes.through):

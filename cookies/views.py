@@ -13,6 +13,7 @@ from consent.exceptions import NotFound
 from consent.models import Site
 from cookies import published
 from cookies.responses import encoded_response
+from cookies.tcf import gvl_subset
 from cookies.wire import details_payload, embed_config
 
 RUNTIME = settings.BASE_DIR / "static" / "consent" / "banner.js"
@@ -142,6 +143,49 @@ def details(request, site_key):
     except NotFound as error:
         return _public(JsonResponse({"error": {"code": error.code, "message": error.message}}, status=404))
     return _public(encoded_response(request, hit, "application/json", cache_control=EMBED_CACHE_CONTROL, vary=vary))
+
+
+@require_safe
+def tcf_vendor_list(request, site_key):
+    """`GET /c/<site_key>/tcf/vendor-list.json?lang=`: the Global Vendor List in use, limited to
+    the site's vendors, standard texts in that language; served from this host (TCF sites only)."""
+    entry = published.site_entry(site_key)
+    requested = request.GET.get("lang")
+    if requested is not None and not LANGUAGE_TAG.match(requested):
+        return _public(_json_error("request.invalid", "lang must be a language tag such as fr or fr-CA.", 400))
+    if not entry["found"] or not entry["published"]:
+        return _public(_json_error("site.not_found", f"No published banner for {site_key!r}.", 404))
+    language, vary = _language(request, entry)
+
+    def build():
+        subset = gvl_subset(_site(site_key, entry), language)
+        return json.dumps(subset, separators=(",", ":"), ensure_ascii=False).encode()
+
+    try:
+        hit = published.cached_body(site_key, entry, "tcf-gvl", language, build)
+    except NotFound as error:
+        return _public(_json_error(error.code, error.message, 404))
+    if hit["identity"] == b"null":
+        return _public(_json_error("tcf.not_enabled", f"Site {site_key!r} does not use IAB TCF.", 404))
+    return _public(encoded_response(request, hit, "application/json", cache_control=EMBED_CACHE_CONTROL, vary=vary))
+
+
+TCF_STUB = settings.BASE_DIR / "static" / "consent" / "tcf-stub.js"
+
+
+@require_safe
+def tcf_stub(request):
+    """`GET /c/tcf-stub.js`: the __tcfapi stub a TCF site loads first, synchronously, so that
+    vendors' tags can queue calls before the banner has loaded (see docs/tcf.md)."""
+    response = HttpResponse(TCF_STUB.read_bytes(), content_type=JS)
+    response["Cache-Control"] = "public, max-age=86400"
+    return _public(response)
+
+
+def _json_error(code, message, status):
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    response["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
+    return response
 
 
 # --- demo host pages ------------------------------------------------------------------------

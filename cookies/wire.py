@@ -7,8 +7,10 @@ that runtime, styles and configuration fit in one small response.
 
 from django.conf import settings
 from django.templatetags.static import static
+from django.urls import reverse
 
 from cookies.services import banner_config
+from cookies.tcf import tcf_config
 
 # Texts the runtime needs besides the required banner texts; a published version may override
 # any of them. Other languages fall back to English.
@@ -120,6 +122,12 @@ def embed_config(site, language=None, *, now=None):
         "consent_mode": config["consent_mode"],
         "css_url": _static_url("consent/banner.css"),
     }
+    # TCF sites only: the TCF chunk (a second script, see docs/tcf.md) and what it needs.
+    gvl_url = reverse("embed-tcf-gvl", args=[site.key]) + f"?lang={config['language']}"
+    tcf = tcf_config(site, _static_url("consent/tcf.js"), gvl_url)
+    if tcf is not None:
+        lean["chunks"] = [tcf["chunk"]]
+        lean["tcf"] = tcf
     return lean
 
 

@@ -5,7 +5,7 @@ import json
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
 from consent.models import Purpose, Site
@@ -76,3 +76,44 @@ def demo(request, site_key="network"):
 def demo_frame(request):
     """The gated iframe's content: stands for a third-party embed (video, map)."""
     return _strict_csp(render(request, "cookies/demo_frame.html"), request)
+
+
+TCF_DEMO_SITE = "tcf"
+TCF_DEMO_VENDOR = 755
+# The TCF demo's ad frame is served from the other loopback name, so that it is cross-origin.
+OTHER_HOST = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
+
+
+def _other_origin(request):
+    host, _, port = request.get_host().partition(":")
+    return f"{request.scheme}://{OTHER_HOST.get(host, host)}{':' + port if port else ''}"
+
+
+@require_safe
+def demo_tcf(request):
+    """The TCF demo: the stub, the banner and a test vendor's tag in the page and in a
+    cross-origin frame, each reading consent through __tcfapi only."""
+    site = Site.objects.filter(key=TCF_DEMO_SITE).first()
+    if site is None or current_banner(site) is None:
+        response = render(request, "cookies/demo_missing.html", {"site_key": TCF_DEMO_SITE}, status=404)
+        return _strict_csp(response, request)
+    origin, other = _origin(request), _other_origin(request)
+    context = {
+        "site": site,
+        "stub_url": f"{origin}/c/tcf-stub.js",
+        "embed_url": f"{origin}/c/{site.key}.js?lang={site.default_language}",
+        "frame_url": f"{other}/demo/tcf/_frame/",
+        "vendor_id": TCF_DEMO_VENDOR,
+    }
+    response = _strict_csp(render(request, "cookies/demo_tcf.html", context), request)
+    response["Content-Security-Policy"] += f"; frame-src 'self' {other}"
+    return response
+
+
+@require_safe
+@xframe_options_exempt
+def demo_tcf_frame(request):
+    """The demo's ad slot, framed by the TCF demo page from the other host name."""
+    response = _strict_csp(render(request, "cookies/demo_tcf_frame.html", {"vendor_id": TCF_DEMO_VENDOR}), request)
+    response["Content-Security-Policy"] += f"; frame-ancestors {_other_origin(request)}"
+    return response

@@ -10,7 +10,13 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ENTRIES = [{ source: "src/main.js", output: "banner.js" }];
+// The TCF chunk shares no bundle with banner.js, so it reads the runtime state by its full
+// field names: property mangling is for banner.js only.
+const ENTRIES = [
+  { source: "src/main.js", output: "banner.js", mangle: true },
+  { source: "src/tcf/index.js", output: "tcf.js" },
+  { source: "src/tcf/stub-entry.js", output: "tcf-stub.js" },
+];
 const TARGET = ["es2020"];
 // Fields of the runtime's state object (src/state.js) that no configuration, DOM or public API
 // shares: their names are shortened in the bundle.
@@ -23,7 +29,7 @@ const css = esbuild.transformSync(readFileSync(join(here, "banner.css"), "utf8")
 }).code.trim();
 
 let stale = 0;
-for (const { source, output } of ENTRIES) {
+for (const { source, output, mangle } of ENTRIES) {
   const result = esbuild.buildSync({
     entryPoints: [join(here, source)],
     bundle: true,
@@ -32,7 +38,7 @@ for (const { source, output } of ENTRIES) {
     legalComments: "none",
     target: TARGET,
     define: { __CSS__: JSON.stringify(css) },
-    mangleProps: STATE_FIELDS,
+    ...(mangle ? { mangleProps: STATE_FIELDS } : {}),
     write: false,
   });
   const code = result.outputFiles[0].text;

@@ -57,6 +57,7 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       language: state.language,
     };
     if (state.token) body.subject_token = state.token;
+    if (state.hook) state.hook(method, body); // an optional chunk's addition (e.g. the TC string)
     queue.add(body);
     gtagUpdate(win);
     gate.activate();

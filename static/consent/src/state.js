@@ -17,6 +17,7 @@
  *   base, api   origin the script came from (the platform), and its API for this site
  *   cookieName, lifetimeMs, token (from data-subject-token on the tag)
  *   listeners   window.consent.on("change", ...) callbacks
+ *   hook        set by an optional chunk: hook(method, body) adds to each decision sent (the TC string)
  * (The literal stays empty: the bundle need not carry the list twice.)
  * @type {Record<string, any>}
  */
