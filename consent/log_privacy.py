@@ -16,8 +16,8 @@ REDACTED = "[redacted]"
 _PATTERNS = [
     # A subject reference in an API path.
     (re.compile(r"(/api/v1/subjects/)[^/\s?#'\"]+"), r"\1" + REDACTED),
-    # Signed links: one-click unsubscribe and notice acknowledgement.
-    (re.compile(r"(/(?:u|notices)/)[^/\s?#'\"]+"), r"\1" + REDACTED),
+    # Signed links: one-click unsubscribe, notice acknowledgement, SMS opt-out, double opt-in.
+    (re.compile(r"(/(?:u|notices|s|confirm)/)[^/\s?#'\"]+"), r"\1" + REDACTED),
     # Query parameters that carry tokens, references or emails.
     (
         re.compile(r"([?&](?:link|token|subject|subject_token|visitor_id|ref|q|email)=)[^&\s#'\"]*", re.IGNORECASE),
@@ -33,7 +33,7 @@ _PATTERNS = [
 
 
 _SUBJECT_IN_PATH = re.compile(r"^/api/v1/subjects/([^/]+)")
-_TOKEN_IN_PATH = re.compile(r"^/(?:u|notices)/([^/]+)")
+_TOKEN_IN_PATH = re.compile(r"^/(?:u|notices|s|confirm)/([^/]+)")
 _SENSITIVE_PARAMS = ("link", "token", "subject", "subject_token", "visitor_id", "ref", "q", "email")
 
 

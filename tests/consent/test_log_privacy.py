@@ -70,3 +70,10 @@ def test_redact_knows_tokens_references_and_emails(site):
     # Ordinary log lines are left as they are.
     plain = 'rollup: 12 events at 2026-11-28 04:37:50 from redis://127.0.0.1:6379/0, File "x.py", line 3'
     assert redact(plain) == plain
+
+
+def test_redact_knows_the_sms_and_double_opt_in_links():
+    text = "Not Found: /s/Ab3dE5fG7h and /confirm/eyJzIjoiYWNtZSJ9.opaque-token/ answered"
+    cleaned = redact(text)
+    assert "Ab3dE5fG7h" not in cleaned and "eyJzIjoiYWNtZSJ9.opaque-token" not in cleaned
+    assert cleaned == "Not Found: /s/[redacted] and /confirm/[redacted]/ answered"
