@@ -23,6 +23,7 @@ GROUPS = [
             ("cookies", "BannerVersion"),
             ("cookies", "CookieDeclaration"),
             ("cookies", "ObservedCookie"),
+            ("cookies", "TcfSettings"),
         ],
     ),
     ("policies-notices", "Policies and notices", [("consent", "PolicyVersion"), ("consent", "Notification")]),
@@ -31,7 +32,12 @@ GROUPS = [
     (
         "integrations",
         "Integrations",
-        [("consent", "ApiKey"), ("consent", "Webhook"), ("consent", "WebhookDelivery")],
+        [
+            ("consent", "ApiKey"),
+            ("consent", "Webhook"),
+            ("consent", "WebhookDelivery"),
+            ("cookies", "GlobalVendorList"),
+        ],
     ),
     (
         "staff",
@@ -56,6 +62,8 @@ NAMES = {
     ("consent", "RightsRequest"): "Rights requests queue",
     ("consent", "Subject"): "Subjects (all)",
     ("consent", "AuditEvent"): "Audit trail",
+    ("cookies", "TcfSettings"): "IAB TCF settings",
+    ("cookies", "GlobalVendorList"): "IAB Global Vendor Lists",
 }
 
 # Console pages: name -> (capability or None, url name, label).
