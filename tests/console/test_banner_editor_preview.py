@@ -159,3 +159,14 @@ def test_the_form_labels_every_field_shows_the_whole_body_and_puts_errors_beside
     error = re.search(beside, html, re.S)
     assert error and "Needed in every language" in error.group(1)
     assert not BannerVersion.objects.filter(published_at__isnull=True).exists()  # nothing saved
+
+
+def test_the_site_page_links_a_banner_preview_in_each_regime(network):
+    dpo = staff(DPO, "dpo")
+    page = dpo.get(f"/admin/consent/site/{network.pk}/change/").content.decode()
+    for regime in ("opt_in", "opt_out", "notice"):
+        link = f"/admin/console/banner/network/?preview_regime={regime}#previews-title"
+        assert link in page
+        html = dpo.get(link.split("#")[0]).content.decode()
+        assert f'<option value="{regime}" selected>' in html
+        assert all(f"regime={regime}" in url for url in frame_urls(html))
