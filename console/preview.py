@@ -6,7 +6,7 @@ per language and width. That page runs the very runtime the embed serves, wrappe
 configuration `cookies.wire.embed_config` builds, but from the draft texts and the catalogue as
 it is now (what publishing would freeze), with `preview: true` (the runtime then posts and
 stores nothing, see docs/banner.md) and the regime to show. Its own Content-Security-Policy
-allows only that script (by nonce), sandboxes the page (`sandbox allow-scripts`: an opaque
+allows only that script (by nonce) and the runtime's own chunks, sandboxes the page (`sandbox allow-scripts`: an opaque
 origin without cookies or storage, which cannot reach the console) and lets only the console
 frame it.
 """
@@ -14,8 +14,9 @@ frame it.
 import hashlib
 import json
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -105,11 +106,13 @@ def _refuse(status, message):
 
 
 def _policy(origin, nonce):
+    static = urljoin(origin + "/", settings.STATIC_URL)  # also right when STATIC_URL is another host
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src 'nonce-{nonce}'",
-            f"style-src {origin}",
+            # The runtime inline (by nonce); the runtime's optional chunks (docs/banner.md) from our static files.
+            f"script-src 'nonce-{nonce}' {static}consent/",
+            f"style-src {static}console/ {static}consent/",
             f"img-src {origin} data:",
             "base-uri 'none'",
             "form-action 'none'",

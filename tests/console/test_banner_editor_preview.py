@@ -91,6 +91,7 @@ def test_the_frame_is_sandboxed_by_its_own_policy_and_only_the_console_may_frame
     policy = framed["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     assert "default-src 'none'" in policy and "sandbox allow-scripts" in policy
+    assert f"script-src 'nonce-{nonce}' http://testserver/static/consent/;" in policy
     assert "frame-ancestors http://testserver" in policy and "connect-src" not in policy  # nothing to connect to
     assert framed["X-Frame-Options"] == "SAMEORIGIN" and "no-store" in framed["Cache-Control"]
     body = framed.content.decode()
