@@ -46,7 +46,7 @@ class ConsoleSite(admin.AdminSite):
         return group_app_list(app_list, request.user)
 
     def get_urls(self):
-        from console import views
+        from console import preview, views
 
         wrap = self.admin_view
         urls = [
@@ -56,6 +56,9 @@ class ConsoleSite(admin.AdminSite):
             path("console/subjects/<int:subject_id>/", wrap(views.subject_detail), name="console_subject"),
             path("console/banner/", wrap(views.banner_sites), name="console_banners"),
             path("console/banner/<slug:site_key>/", wrap(views.banner_editor), name="console_banner"),
+            path(
+                "console/banner/<slug:site_key>/preview/", wrap(preview.banner_preview), name="console_banner_preview"
+            ),
             path("console/two-factor/", wrap(views.two_factor), name="console_two_factor"),
         ]
         return urls + super().get_urls()

@@ -18,15 +18,15 @@ from django.utils.translation import get_language_info
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.exceptions import ConsentError
-from consent.models import Notification, RightsRequest, Site, Subject, SubjectAlias
+from consent.models import Notification, Regime, RightsRequest, Site, Subject, SubjectAlias
 from consent.roles import can
 from consent.services.audit import record_audit
 from consent.text import has_control_characters
-from console import charts, people
+from console import charts, people, preview
 from console import dashboard as queries
 from console.exports import csv_response
 from cookies.models import BannerVersion
-from cookies.services import TEXT_KEYS, preview_config, publish_banner_draft, validate_texts
+from cookies.services import TEXT_KEYS, publish_banner_draft, validate_texts
 
 
 def _require(request, capability):
@@ -297,15 +297,24 @@ def subject_detail(request, subject_id):
 # --- banner editor --------------------------------------------------------------------------------
 
 
+def _rows(text):
+    """Enough rows for the body box to show the whole text (wrapped at about 80 characters)."""
+    lines = sum(1 + len(line) // 80 for line in str(text).splitlines()) if text else 0
+    return min(max(lines + 1, 6), 40)
+
+
 class BannerTextsForm(forms.Form):
     """One text field per language and key; the preview and publishing validate completeness."""
 
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.languages = languages
+        shown = self.data if self.is_bound else self.initial  # sizes the body boxes to the texts
         for lang in languages:
             for key in TEXT_KEYS:
-                widget = forms.Textarea(attrs={"rows": 3}) if key == "body" else forms.TextInput(attrs={"size": 60})
+                widget = forms.TextInput(attrs={"size": 60})
+                if key == "body":
+                    widget = forms.Textarea(attrs={"rows": _rows(shown.get(f"{lang}__{key}") or ""), "cols": 80})
                 self.fields[f"{lang}__{key}"] = forms.CharField(
                     label=f"{key.replace('_', ' ').capitalize()} ({lang})",
                     required=False,
@@ -322,7 +331,15 @@ class BannerTextsForm(forms.Form):
         }
 
     def by_language(self):
-        return [(lang, [self[f"{lang}__{key}"] for key in TEXT_KEYS]) for lang in self.languages]
+        names = {lang: preview.language_name(lang) for lang in self.languages}
+        return [(lang, names[lang], [self[f"{lang}__{key}"] for key in TEXT_KEYS]) for lang in self.languages]
+
+    def mark_missing(self, texts):
+        """Put "needed" next to each empty field of a language being published."""
+        for lang, values in texts.items():
+            for key in TEXT_KEYS:
+                if not values.get(key) and f"{lang}__{key}" in self.fields:
+                    self.add_error(f"{lang}__{key}", "Needed in every language the banner is published in.")
 
 
 def _initial_texts(site, draft):
@@ -343,13 +360,14 @@ def banner_sites(request):
 
 
 def banner_editor(request, site_key):
-    """Edit texts per language, preview each language as the banner would show it, publish."""
+    """Edit texts per language, preview the draft with the real runtime (console.preview) in each
+    language, regime and width, publish."""
     _require(request, "edit_banner")
     site = get_object_or_404(Site, key=site_key)
     languages = list(site.languages or [site.default_language])
     draft = BannerVersion.objects.filter(site=site, published_at__isnull=True).order_by("-id").first()
     form = BannerTextsForm(languages, request.POST or None, initial=_initial_texts(site, draft))
-    previews, errors = [], {}
+    errors = {}
     op = request.POST.get("op", "preview") if request.method == "POST" else "preview"
     texts = None
     if request.method == "POST" and form.is_valid():
@@ -358,6 +376,7 @@ def banner_editor(request, site_key):
             validate_texts(site, texts)
         except ConsentError as err:
             errors = err.fields
+            form.mark_missing(texts)
         if op in ("save", "publish") and not errors:
             if op == "publish" and not can(request.user, "publish_banner"):
                 raise PermissionDenied
@@ -389,9 +408,8 @@ def banner_editor(request, site_key):
             values = {key: form.initial.get(f"{lang}__{key}", "") for key in TEXT_KEYS}
             if any(values.values()):
                 texts[lang] = values
-    for lang in languages:
-        if texts is not None and texts.get(lang):
-            previews.append((lang, preview_config(site, texts, lang)))
+    regime, view = preview.choice(request.POST or request.GET, site)
+    previews = preview.frames(request, site, texts, languages, regime, view) if texts else []
     context = _context(
         request,
         f"Banner editor: {site.name}",
@@ -399,6 +417,10 @@ def banner_editor(request, site_key):
         form=form,
         draft=draft,
         previews=previews,
+        regimes=Regime.choices,
+        preview_regime=regime,
+        views=preview.VIEWS.items(),
+        preview_view=view,
         errors=errors,
         can_publish=can(request.user, "publish_banner"),
         published=BannerVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version")[:5],

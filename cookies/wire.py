@@ -80,13 +80,14 @@ def _texts(config, keys=None):
     return texts if keys is None else {k: texts[k] for k in keys if k in texts}
 
 
-def embed_config(site, language=None, *, now=None):
+def embed_config(site, language=None, *, now=None, banner=None):
     """The configuration the embed script starts with: one language, runtime fields only.
+    `banner` is the published version unless given (the console previews an unsaved draft).
 
     Flags that are false and floors that are 0 are left out (the runtime reads them as such);
     purpose descriptions come with the details, when the preferences dialog opens.
     """
-    config = banner_config(site, language, now=now)
+    config = banner_config(site, language, banner=banner, now=now)
     purposes = []
     for p in config["purposes"]:
         if not shown(p):
@@ -131,11 +132,11 @@ def embed_config(site, language=None, *, now=None):
     return lean
 
 
-def details_payload(site, language=None, *, now=None):
+def details_payload(site, language=None, *, now=None, banner=None):
     """What the preferences dialog loads when it opens: purpose descriptions, vendor and cookie
     lists, and every text in `language` (also used when the page's language differs from the
     embed's)."""
-    config = banner_config(site, language, now=now)
+    config = banner_config(site, language, banner=banner, now=now)
     return {
         "language": config["language"],
         "texts": _texts(config),

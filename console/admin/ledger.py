@@ -199,11 +199,18 @@ class SiteAdmin(AuditedAdmin):
                 return f"{listed} and everywhere else" if listed else "everywhere else"
             return listed or "nowhere"
 
+        editor = reverse("admin:console_banner", args=[obj.key])
         return format_html_join(
             "\n",
-            "<p><strong>{}</strong>: {}. {}</p>",
+            '<p><strong>{}</strong>: {}. {} <a href="{}?preview_regime={}#previews-title">Preview the banner</a></p>',
             (
-                (regime, where(regime), ", ".join(f"{k} {v}" for k, v in values.items() if v not in ([], None)))
+                (
+                    regime,
+                    where(regime),
+                    ", ".join(f"{k} {v}" for k, v in values.items() if v not in ([], None)),
+                    editor,
+                    regime,
+                )
                 for regime, values in rules["regimes"].items()
             ),
         )

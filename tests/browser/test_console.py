@@ -6,9 +6,11 @@ import json
 import pytest
 from django.core.management import call_command
 
-from consent.models import RightsRequest, Site
+from consent.models import ConsentEvent, RightsRequest, Site
 from consent.roles import AUDITOR, DPO, EDITOR, setup_roles
 from console import dashboard
+from cookies.services import current_banner
+from cookies.wire import embed_config
 from tests.browser.conftest import axe_violations
 from tests.staff import PASSWORD, current_code, make_staff
 
@@ -132,3 +134,65 @@ def test_the_landing_page_links_every_demo_site(live_server, transactional_db, p
     page.screenshot(path=str(artifacts / "home.png"), full_page=True)
     assert page.locator("a:has-text('Demo site:')").count() == Site.objects.count()
     assert axe_violations(page) == []
+
+
+# --- banner editor ---------------------------------------------------------------------------------
+
+
+def _preview(page, lang, width):
+    return page.frame_locator(f"iframe[data-language={lang}][data-width={width}]")
+
+
+def test_banner_editor_previews_the_draft_with_the_real_runtime_in_each_language(
+    live_server, transactional_db, page, artifacts
+):
+    """The editor's frames run the live runtime with the draft texts: the purposes of the live
+    dialog, each language's strings, solid buttons; clicking in a frame records nothing."""
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    site = Site.objects.get(key="network")
+    live_purposes = [p["name"] for p in embed_config(site, "fr")["purposes"]]
+    published = current_banner(site).texts
+    setup_roles()
+    _, device = make_staff("editor", EDITOR)
+    sign_in(page, live_server.url, "editor", device)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(live_server.url + "/admin/console/banner/network/")
+    page.fill("#id_fr__title", "Votre vie privée, version brouillon")
+    page.fill("#id_en__title", "Your privacy, draft edition")
+    page.select_option("#id_preview_regime", "opt_in")
+    page.click("button[value=preview]")
+    page.wait_for_load_state()
+
+    for lang, title in (("fr", "Votre vie privée, version brouillon"), ("en", "Your privacy, draft edition")):
+        for width in ("phone", "desktop"):
+            heading = _preview(page, lang, width).locator("#consent-ui .b h2")
+            heading.wait_for()
+            assert heading.inner_text() == title
+    french = _preview(page, "fr", "desktop")
+    buttons = french.locator("#consent-ui .b .a button")
+    assert buttons.all_inner_texts() == [published["fr"][k] for k in ("accept_all", "reject_all", "choose")]
+    # Solid, same style as the live banner: a filled background, not an outline.
+    fill = buttons.first.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert fill not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    # The dialog lists the live dialog's purposes, in French.
+    french.locator("#consent-ui button[data-a=choose]").press("Enter")  # keyboard: the frame is scaled
+    names = french.locator("#consent-ui .p li label span")
+    frame = page.locator("iframe[data-language=fr][data-width=desktop]")
+    names.first.wait_for()
+    assert names.all_inner_texts() == live_purposes
+    assert french.locator("#consent-ui .p h2").inner_text() == "Préférences de confidentialité"
+    events = ConsentEvent.objects.count()
+    frame.screenshot(path=str(artifacts / "console-banner-editor-preview-fr-preferences.png"))
+    french.locator("#consent-ui .p button[data-a=accept]").press("Enter")
+    french.locator("#consent-ui .b h2").wait_for()  # recorded nothing: the banner shows again
+    assert ConsentEvent.objects.count() == events
+    assert not [u for u in requests if "/api/" in u or "details.json" in u]
+
+    # A viewport as tall as the page: Chromium paints out-of-view sandboxed frames blank in full-page shots.
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": height})
+    _preview(page, "en", "desktop").locator("#consent-ui .b h2").wait_for()
+    page.screenshot(path=str(artifacts / "console-banner-editor-previews.png"), full_page=True)
+    assert axe_violations(page, "#content") == []

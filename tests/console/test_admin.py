@@ -172,7 +172,7 @@ def test_banner_editor_previews_each_language_and_publishes_a_version(dpo, site)
     html = preview.content.decode()
     assert preview.status_code == 200
     assert "We value your privacy [en]" in html and "We value your privacy [fr]" in html
-    assert 'lang="fr"' in html and "Advertising" in html
+    assert 'lang="fr"' in html and "/admin/console/banner/acme/preview/?" in html
     assert not BannerVersion.objects.exists()
 
     incomplete = dpo.post("/admin/console/banner/acme/", _banner_form(["en"], op="publish", en__reject_all=""))

@@ -1,11 +1,13 @@
 // What only the preferences dialog needs (vendor and cookie lists), and the texts in another
 // language, come from a second, cacheable request made only when they are needed.
+import { givenDetails } from "./preview.js";
 import { state } from "./state.js";
 
 const loaded = {};
 
 /** A promise of /c/<site>/details.json in `language` (one request per language and page). */
 export function loadDetails(language) {
+  if (!loaded[language]) loaded[language] = givenDetails(state.config);
   if (!loaded[language]) {
     const url = state.base + "/c/" + state.config.site + "/details.json?lang=" + encodeURIComponent(language);
     loaded[language] = fetch(url).then((r) => {

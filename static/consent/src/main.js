@@ -13,6 +13,7 @@ import { ready, whenBody } from "./dom.js";
 import { reportDrift } from "./drift.js";
 import { createGate } from "./gating.js";
 import { gpcRefusals } from "./gpc.js";
+import { decider, sender } from "./preview.js";
 import { createQueue } from "./queue.js";
 import { init, state } from "./state.js";
 import { createUI } from "./ui.js";
@@ -29,8 +30,8 @@ function start(config, css) {
   } catch {
     // storage blocked: the queue lives in memory
   }
-  const post = (path, body) =>
-    fetch(state.api + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const post = sender(config, (path, body) =>
+    fetch(state.api + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
   const queue = createQueue({
     storage,
     key: state.cookieName + "_queue",
@@ -39,13 +40,13 @@ function start(config, css) {
   });
   const gate = createGate(doc, get);
   let ui;
-  const decide = createDecide({
+  const decide = decider(config, createDecide({
     win,
     doc,
     queue,
     gate,
     hooks: { withdrawn: () => ready(() => ui.notice(state.texts.reload_notice)) },
-  });
+  }), () => ready(() => ui.banner()));
   ui = createUI({ win, doc, css, decide });
 
   installGtag(win);
