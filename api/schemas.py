@@ -118,6 +118,12 @@ class BannerDecisionSerializer(_DecisionFields):
         required=False, help_text="Signed by the site's back end: links this visitor to a site user (see docs)."
     )
     method = serializers.ChoiceField(choices=BANNER_METHODS)
+    gpp = serializers.CharField(
+        required=False,
+        max_length=2048,
+        help_text="The IAB GPP string the banner showed the page with this choice (US opt-out regimes); "
+        "checked for shape and kept in the decision's evidence.",
+    )
 
 
 class ServerDecisionSerializer(_DecisionFields):

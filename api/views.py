@@ -35,6 +35,7 @@ from cookies.responses import encoded_response
 from cookies.services import banner_config
 from features import domains
 from features.double_opt_in import refuse_direct_grants
+from features.gpp import gpp_error
 from features.regime_decisions import record_under_regime
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
@@ -339,6 +340,9 @@ class SiteDecisionsView(PublicView):
         receipt_id = _receipt_id(data, errors)
         visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
         options = _decision_options(data, errors, catalogue)
+        gpp = data.get("gpp")
+        if gpp is not None and gpp_error(gpp):
+            errors["gpp"] = [gpp_error(gpp)]
         user_id = None
         token = data.get("subject_token")
         if token is not None:
@@ -359,7 +363,7 @@ class SiteDecisionsView(PublicView):
             user_id=user_id,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            evidence=None,
+            evidence={"gpp": gpp} if gpp else None,
             allowed_methods=BANNER_METHODS,
             catalogue=catalogue.as_pair(),
             **options,

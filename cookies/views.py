@@ -9,9 +9,11 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
+from consent.client_ip import client_ip
 from consent.exceptions import NotFound
 from consent.models import Site
 from cookies import published
+from cookies.regime_config import embed_jurisdiction
 from cookies.responses import encoded_response
 from cookies.wire import details_payload, embed_config
 
@@ -19,6 +21,8 @@ RUNTIME = settings.BASE_DIR / "static" / "consent" / "banner.js"
 # Browsers and CDNs keep the embed five minutes, then may serve it for a day more while they
 # fetch the new one in the background.
 EMBED_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+# A jurisdiction read from the IP database depends on the client's address: browsers only.
+PRIVATE_EMBED_CACHE_CONTROL = "private, max-age=300"
 NOT_FOUND_CACHE_CONTROL = "public, max-age=60"
 JS = "application/javascript; charset=utf-8"
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,3}$")
@@ -82,7 +86,8 @@ def _language(request, entry):
 @require_safe
 def embed(request, site_key):
     """`GET /c/<site_key>.js`: the runtime with the site's published configuration, in one
-    response, built once per (site, language, published state) and served precompressed."""
+    response, built once per (site, language, jurisdiction, published state) and served
+    precompressed; the answer varies on the geo header (see cookies/regime_config.py)."""
     entry = published.site_entry(site_key)
     if not entry["found"]:
         return _js_error(f"unknown site {site_key!r}")
@@ -92,18 +97,21 @@ def embed(request, site_key):
     if requested is not None and not LANGUAGE_TAG.match(requested):
         return _js_error("lang must be a language tag such as fr or fr-CA", 400)
     language, vary = _language(request, entry)
+    place, geo_vary, shared = embed_jurisdiction(request.META, client_ip(request), entry)
     _, digest = runtime()
     try:
         hit = published.cached_body(
             site_key,
             entry,
-            f"embed-{digest}",
+            f"embed-{digest}-{place}",
             language,
-            lambda: embed_body(embed_config(_site(site_key, entry), language)).encode(),
+            lambda: embed_body(embed_config(_site(site_key, entry), language, jurisdiction=place)).encode(),
         )
     except NotFound as error:
         return _js_error(error.message)
-    return _public(encoded_response(request, hit, JS, cache_control=EMBED_CACHE_CONTROL, vary=vary))
+    cache_control = EMBED_CACHE_CONTROL if shared else PRIVATE_EMBED_CACHE_CONTROL
+    response = encoded_response(request, hit, JS, cache_control=cache_control, vary=vary + geo_vary)
+    return _public(response)
 
 
 def _details_body(site_key, entry, language):

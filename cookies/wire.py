@@ -8,6 +8,7 @@ that runtime, styles and configuration fit in one small response.
 from django.conf import settings
 from django.templatetags.static import static
 
+from cookies.regime_config import regime_fields
 from cookies.services import banner_config
 
 # Texts the runtime needs besides the required banner texts; a published version may override
@@ -78,11 +79,12 @@ def _texts(config, keys=None):
     return texts if keys is None else {k: texts[k] for k in keys if k in texts}
 
 
-def embed_config(site, language=None, *, now=None):
+def embed_config(site, language=None, *, now=None, jurisdiction=""):
     """The configuration the embed script starts with: one language, runtime fields only.
 
     Flags that are false and floors that are 0 are left out (the runtime reads them as such);
-    purpose descriptions come with the details, when the preferences dialog opens.
+    purpose descriptions come with the details, when the preferences dialog opens. The regime
+    block is the one of `jurisdiction` (see cookies/regime_config.py).
     """
     config = banner_config(site, language, now=now)
     purposes = []
@@ -120,6 +122,8 @@ def embed_config(site, language=None, *, now=None):
         "consent_mode": config["consent_mode"],
         "css_url": _static_url("consent/banner.css"),
     }
+    for name, value in regime_fields(site, jurisdiction, config["language"]).items():
+        lean[name] = [*lean.get(name, []), *value] if name == "chunks" else value
     return lean
 
 

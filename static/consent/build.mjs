@@ -10,7 +10,13 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ENTRIES = [{ source: "src/main.js", output: "banner.js" }];
+const ENTRIES = [
+  { source: "src/main.js", output: "banner.js" },
+  // Outside opt-in regimes: the opt-out link and dialog, the notice, the GPP API (docs/regimes.md).
+  { source: "src/regime.js", output: "regime.js" },
+  // Sites on several domains: hands the decision over on links to the site's other origins.
+  { source: "src/domains.js", output: "domains.js" },
+];
 const TARGET = ["es2020"];
 // Fields of the runtime's state object (src/state.js) that no configuration, DOM or public API
 // shares: their names are shortened in the bundle.
@@ -23,6 +29,8 @@ const css = esbuild.transformSync(readFileSync(join(here, "banner.css"), "utf8")
 }).code.trim();
 
 let stale = 0;
+// One mangle cache for every entry: a chunk reads the runtime's state under the same short names.
+let mangleCache = {};
 for (const { source, output } of ENTRIES) {
   const result = esbuild.buildSync({
     entryPoints: [join(here, source)],
@@ -33,8 +41,10 @@ for (const { source, output } of ENTRIES) {
     target: TARGET,
     define: { __CSS__: JSON.stringify(css) },
     mangleProps: STATE_FIELDS,
+    mangleCache,
     write: false,
   });
+  mangleCache = result.mangleCache;
   const code = result.outputFiles[0].text;
   const path = join(here, output);
   if (process.argv.includes("--check")) {

@@ -47,6 +47,7 @@ function start(config, css) {
     hooks: { withdrawn: () => ready(() => ui.notice(state.texts.reload_notice)) },
   });
   ui = createUI({ win, doc, css, decide });
+  state.decide = decide;
 
   installGtag(win);
   win.gtag("consent", "default", Object.assign(consentModeState(config.consent_mode, state.byKey, get, false), { wait_for_update: 500 }));
@@ -72,13 +73,23 @@ function start(config, css) {
   // The banner does not wait for the rest of the page: it shows as soon as there is a body.
   // consent:ready: started, and the banner shown if it had to be.
   const started = () => doc.dispatchEvent(new Event("consent:ready"));
-  whenBody(doc, () => {
-    if (!pending().length) return started();
+  let begun;
+  const begin = () => {
+    if (begun) return;
+    begun = 1;
+    // Outside opt-in regimes nothing blocks: the regime chunk shows the opt-out link or notice.
+    if (state.regime !== "opt_in" || !pending().length) return started();
     // The page's language (<html lang>) wins over the one the embed was negotiated in.
     const wanted = matchLanguage(doc.documentElement.lang, config.languages);
     const shown = () => (ui.banner(), started());
     if (!wanted || wanted === state.language) return shown();
     loadDetails(wanted).then(applyLanguage, () => 0).then(shown);
+  };
+  // A decision handed over from the site's other domain (src/domains.js) is awaited, 3 s at most.
+  whenBody(doc, () => {
+    if (!config.handover || !/[#&]_cst=/.test(win.location.hash)) return begin();
+    doc.addEventListener("consent:handover", begin);
+    win.setTimeout(begin, 3e3);
   });
   win.setTimeout(() => reportDrift(doc, win.location, post), 3e3);
 }
