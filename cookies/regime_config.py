@@ -5,7 +5,8 @@ visitor's jurisdiction and that regime's rules, instead of every jurisdiction's 
 opt-in visitor's embed grows by ~20 bytes (brotli) rather than ~300, which keeps the network
 demo within its 6 KB budget (see docs/regimes.md for the measurement). Code that only some
 visitors need loads as chunks: the opt-out link, dialog and GPP API where the regime is not
-opt-in, the cross-domain handover where the site has several origins.
+opt-in (with their texts: the opt-out link's wording is the statute's), the cross-domain
+handover where the site has several origins.
 """
 
 from django.conf import settings
@@ -16,30 +17,6 @@ from consent.regimes import NOTICE, OPT_IN, regime_for, settings_for
 from consent.site_checks import site_origins
 
 REGIME_CHUNK = "consent/regime.js"
-# Texts of the opt-out link and dialog and of the notice, sent only to visitors who see them. The
-# link text is the one CCPA 1798.135(a) names; other languages fall back to English.
-REGIME_TEXTS = {
-    "en": {
-        "optout_link": "Do Not Sell or Share My Personal Information",
-        "optout_title": "Your Privacy Choices",
-        "optout_body": "You can opt out of the sale and sharing of your personal information and of "
-        "targeted advertising. Purposes that need your permission stay off until you give it.",
-        "optout_button": "Opt out of sale and sharing",
-        "optout_honored": "Opt-Out Request Honored",
-        "more_choices": "More choices",
-        "notice_ok": "OK",
-    },
-    "fr": {
-        "optout_link": "Ne pas vendre ni partager mes informations personnelles",
-        "optout_title": "Vos choix de confidentialité",
-        "optout_body": "Vous pouvez refuser la vente et le partage de vos informations personnelles et la "
-        "publicité ciblée. Les finalités qui demandent votre permission restent désactivées sans elle.",
-        "optout_button": "Refuser la vente et le partage",
-        "optout_honored": "Demande de refus respectée",
-        "more_choices": "Plus de choix",
-        "notice_ok": "OK",
-    },
-}
 DOMAINS_CHUNK = "consent/domains.js"
 
 
@@ -62,14 +39,7 @@ def embed_jurisdiction(meta, ip, entry):
     return code, vary, source != "ip_database"
 
 
-def regime_texts(language, regime):
-    texts = {**REGIME_TEXTS["en"], **REGIME_TEXTS.get(language, {})}
-    if regime == NOTICE:
-        return {"notice_ok": texts["notice_ok"]}
-    return {k: v for k, v in texts.items() if k != "notice_ok"}
-
-
-def regime_fields(site, jurisdiction, language="en"):
+def regime_fields(site, jurisdiction):
     """The embed's `regime` block, cookie domain, handover origins and chunks for one visitor."""
     regime = regime_for(site, jurisdiction)
     block = {"name": regime}
@@ -82,7 +52,6 @@ def regime_fields(site, jurisdiction, language="en"):
         block["sensitive"] = list(rules.get("sensitive") or [])
         if regime == NOTICE:
             block["display"] = rules["display"]
-        block["texts"] = regime_texts(language, regime)
         chunks.append(_static_url(REGIME_CHUNK))
     fields = {"regime": block}
     if site.cookie_domain:

@@ -122,7 +122,7 @@ def embed_config(site, language=None, *, now=None, jurisdiction=""):
         "consent_mode": config["consent_mode"],
         "css_url": _static_url("consent/banner.css"),
     }
-    for name, value in regime_fields(site, jurisdiction, config["language"]).items():
+    for name, value in regime_fields(site, jurisdiction).items():
         lean[name] = [*lean.get(name, []), *value] if name == "chunks" else value
     return lean
 

@@ -15,6 +15,32 @@ const CSS =
   "button{border:1px solid #222;border-radius:6px;padding:7px 12px;margin:4px 8px 0 0;background:#fff;cursor:pointer}" +
   "button.p{background:#111;color:#fff}button:focus-visible,.l:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}";
 
+// The link's wording is the one CCPA 1798.135(a) names; other languages fall back to English.
+export const TEXTS = {
+  en: {
+    optout_link: "Do Not Sell or Share My Personal Information",
+    optout_title: "Your Privacy Choices",
+    optout_body:
+      "You can opt out of the sale and sharing of your personal information and of targeted advertising. " +
+      "Purposes that need your permission stay off until you give it.",
+    optout_button: "Opt out of sale and sharing",
+    optout_honored: "Opt-Out Request Honored",
+    more_choices: "More choices",
+    notice_ok: "OK",
+  },
+  fr: {
+    optout_link: "Ne pas vendre ni partager mes informations personnelles",
+    optout_title: "Vos choix de confidentialité",
+    optout_body:
+      "Vous pouvez refuser la vente et le partage de vos informations personnelles et la publicité ciblée. " +
+      "Les finalités qui demandent votre permission restent désactivées sans elle.",
+    optout_button: "Refuser la vente et le partage",
+    optout_honored: "Demande de refus respectée",
+    more_choices: "Plus de choix",
+    notice_ok: "OK",
+  },
+};
+
 function el(doc, tag, attrs, ...children) {
   const e = doc.createElement(tag);
   Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, v));
@@ -27,7 +53,8 @@ function el(doc, tag, attrs, ...children) {
  * Returns {start, open}: start() shows what the regime needs; open() says whether the dialog is up.
  */
 export function createRegimeUI({ win, doc, state, api, sale, optedOut }) {
-  const regime = state.config.regime, t = regime.texts || {};
+  // The site's own wording (published banner texts) wins over the built-in one.
+  const regime = state.config.regime, t = Object.assign({}, TEXTS.en, TEXTS[state.language], state.texts);
   let root, dialog, back;
   const button = (a, text, cls) => el(doc, "button", { type: "button", "data-a": a, class: cls || "" }, text);
 
