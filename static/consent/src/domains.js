@@ -8,6 +8,8 @@
 //   the decisions for this visitor (method cross_domain), applies them here and then lets the
 //   runtime decide whether a banner is still needed (event consent:handover).
 const FRAGMENT = "_cst";
+// "token" is quoted: the build shortens the runtime's own `token` field (build.mjs STATE_FIELDS),
+// and quoted names are left alone.
 
 window.consent._chunk((state) => {
   const win = window, doc = document, here = win.location.origin;
@@ -19,7 +21,7 @@ window.consent._chunk((state) => {
   if (found) {
     const rest = hash.slice(1).split("&").filter((part) => !part.startsWith(FRAGMENT + "=")).join("&");
     win.history.replaceState(win.history.state, "", win.location.pathname + win.location.search + (rest ? "#" + rest : ""));
-    post("handover/accept", { visitor_id: state.visitorId, token: decodeURIComponent(found[1]) })
+    post("handover/accept", { visitor_id: state.visitorId, "token": decodeURIComponent(found[1]) })
       .then((r) => (r.status === 200 || r.status === 201 ? r.json() : null))
       .then((receipt) => {
         const d = {};
@@ -42,7 +44,8 @@ window.consent._chunk((state) => {
     post("handover", { visitor_id: state.visitorId, target_origin: url.origin })
       .then((r) => (r.ok ? r.json() : null))
       .then((answer) => {
-        if (answer?.token) url.hash = (answer.fragment || FRAGMENT) + "=" + encodeURIComponent(answer.token);
+        const token = answer?.["token"];
+        if (token) url.hash = (answer.fragment || FRAGMENT) + "=" + encodeURIComponent(token);
       })
       .catch(() => 0)
       .then(go);
