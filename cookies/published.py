@@ -76,7 +76,8 @@ def _load_site(site_key, now):
 
 
 def site_entry(site_key):
-    """{"gen", "found", "published", "languages", "default_language", "default_jurisdiction", "id"}: from the cache, else built."""
+    """{"gen", "found", "published", "languages", "default_language", "default_jurisdiction", "id"}:
+    from the cache, else built."""
     key = _site_entry_key(site_key)
     entry = cache.get(key)
     if entry is None:

@@ -4,6 +4,7 @@ opt-out stops the advertising tags, which the GPP string says), New York the sit
 decision made on one host name is honoured on the other."""
 
 import json
+import time
 from urllib.parse import unquote
 
 import pytest
@@ -47,7 +48,9 @@ def gpp(page, command, parameter=None):
 
 
 def events(site, **filters):
-    return read(lambda: list(ConsentEvent.objects.filter(site=site, **filters).values("purpose__key", "method", "evidence")))
+    return read(
+        lambda: list(ConsentEvent.objects.filter(site=site, **filters).values("purpose__key", "method", "evidence"))
+    )
 
 
 def test_france_gets_the_opt_in_banner_and_nothing_optional_runs(live_server, page, site):
@@ -163,3 +166,40 @@ def test_decision_on_one_host_is_honoured_on_the_other(live_server, page, site):
     cookie = next(c for c in page.context.cookies() if c["name"] == "consent_network" and c["domain"] == "127.0.0.1")
     stored = json.loads(unquote(cookie["value"]))
     assert stored["m"] == "cross_domain"
+
+
+def opted_out_cookie(live_server, days_ago):
+    """The banner's cookie of a Californian who opted out of sale and sharing `days_ago` days ago."""
+    stored = {
+        "v": "v-reask",
+        "b": 1,
+        "p": 1,
+        "d": dict.fromkeys(SALE, 0),
+        "t": (time.time() - days_ago * 86400) * 1000,
+        "m": "custom",
+    }
+    return {"name": "consent_network", "value": json.dumps(stored), "url": live_server.url}
+
+
+def test_opt_out_is_not_asked_again_before_twelve_months(live_server, page, site):
+    page.context.add_cookies([opted_out_cookie(live_server, 300)])
+    visit(page, live_server, "US-CA")
+    page.locator("#consent-optout-link").wait_for()
+    page.wait_for_function("() => (window.demoRan || []).includes('analytics')")
+    assert page.get_by_role("dialog").count() == 0
+    assert "advertising" not in ran(page)
+
+
+def test_after_the_reask_time_the_opt_out_stands_and_is_asked_once(live_server, page, site):
+    page.context.add_cookies([opted_out_cookie(live_server, 366)])
+    visit(page, live_server, "US-CA")
+    dialog = page.get_by_role("dialog", name="Your Privacy Choices")
+    dialog.wait_for()
+    assert dialog.locator("#consent-optout-honored").count() == 1
+    assert "advertising" not in ran(page)  # an old opt-out does not lapse
+    dialog.get_by_role("button", name="Close").click()
+    assert wait_for(page, lambda: {e["purpose__key"] for e in events(site, method=Method.DISMISS)} == set(SALE))
+    reload(page)
+    page.locator("#consent-optout-link").wait_for()
+    assert page.get_by_role("dialog").count() == 0
+    assert "advertising" not in ran(page)
