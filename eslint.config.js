@@ -3,11 +3,11 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["static/consent/banner.js", "static/consent/tcf.js", "static/consent/tcf-stub.js", "static/consent/demo/**", "staticfiles/**", "node_modules/**", ".venv/**", "var/**"] },
+  { ignores: ["static/consent/banner.js", "static/consent/tcf.js", "static/consent/tcf-stub.js", "static/consent/regime.js", "static/consent/domains.js", "static/consent/banner-preview.js", "static/consent/demo/**", "staticfiles/**", "node_modules/**", ".venv/**", "var/**"] },
   js.configs.recommended,
   {
     files: ["static/consent/src/**/*.js"],
-    languageOptions: { ecmaVersion: 2020, sourceType: "module", globals: { ...globals.browser, CONFIG: "readonly", __CSS__: "readonly" } },
+    languageOptions: { ecmaVersion: 2020, sourceType: "module", globals: { ...globals.browser, CONFIG: "readonly", __CSS__: "readonly", __PREVIEW__: "readonly" } },
     rules: {
       "no-eval": "error",
       "no-implied-eval": "error",

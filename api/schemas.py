@@ -124,6 +124,12 @@ class BannerDecisionSerializer(_DecisionFields):
     ac_string = serializers.CharField(
         required=False, max_length=8192, help_text="TCF sites: Google's Additional Consent string, e.g. 2~1.35~dv.9."
     )
+    gpp = serializers.CharField(
+        required=False,
+        max_length=2048,
+        help_text="The IAB GPP string the banner showed the page with this choice (US opt-out regimes); "
+        "checked for shape and kept in the decision's evidence.",
+    )
 
 
 class ServerDecisionSerializer(_DecisionFields):

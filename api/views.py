@@ -37,6 +37,7 @@ from cookies.tcf import site_tcf
 from cookies.tcstring import TCStringError, validate, validate_ac
 from features import domains
 from features.double_opt_in import refuse_direct_grants
+from features.gpp import gpp_error
 from features.regime_decisions import record_under_regime
 
 BANNER_METHODS = tuple(schemas.BANNER_METHODS)
@@ -365,6 +366,9 @@ class SiteDecisionsView(PublicView):
         receipt_id = _receipt_id(data, errors)
         visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
         options = _decision_options(data, errors, catalogue)
+        gpp = data.get("gpp")
+        if gpp is not None and gpp_error(gpp):
+            errors["gpp"] = [gpp_error(gpp)]
         user_id = None
         token = data.get("subject_token")
         if token is not None:
@@ -377,7 +381,7 @@ class SiteDecisionsView(PublicView):
             raise _invalid(errors, "decision.invalid")
         options["jurisdiction"] = visitor_jurisdiction(request, site, options["jurisdiction"])
         refuse_direct_grants(site, options["decisions"], catalogue.purposes)
-        evidence = {"tcf": tcf} if tcf else None
+        evidence = {**({"tcf": tcf} if tcf else {}), **({"gpp": gpp} if gpp else {})} or None
         body, created = record_under_regime(
             site,
             gpc=gpc_signal(request),

@@ -9,26 +9,36 @@ Budget: the network demo site's embed (runtime + CSS + configuration, one respon
 """
 
 import argparse
+import gzip
 import os
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
+import brotli
+
 BUDGET = 6 * 1024
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ("network", "mailer")
+# The geo header the in-process server trusts (a running server: set GEO_HEADER alike).
+GEO_HEADER = os.environ.get("BENCH_GEO_HEADER", "X-Geo")
 PATHS = {
-    "embed": "/c/{site}.js",
-    "embed ?lang=fr": "/c/{site}.js?lang=fr",
-    "details (dialog)": "/c/{site}/details.json",
+    "embed": ("/c/{site}.js", None),
+    "embed ?lang=fr": ("/c/{site}.js?lang=fr", None),
+    "embed US-CA": ("/c/{site}.js", "US-CA"),
+    "embed US-NY": ("/c/{site}.js", "US-NY"),
+    "details (dialog)": ("/c/{site}/details.json", None),
 }
+# Chunks the embed loads only for some visitors: sizes of the built files.
+CHUNKS = ("regime.js", "domains.js")
 ENCODINGS = {"br": "br", "gzip": "gzip", "none": "identity"}
 
 
 def _over_http(base):
-    def get(path, encoding):
-        request = urllib.request.Request(base + path, headers={"Accept-Encoding": encoding, "Accept-Language": "en"})
+    def get(path, encoding, place=None):
+        headers = {"Accept-Encoding": encoding, "Accept-Language": "en", **({GEO_HEADER: place} if place else {})}
+        request = urllib.request.Request(base + path, headers=headers)
         with urllib.request.urlopen(request) as response:
             return len(response.read()), response.headers.get("Content-Encoding")
 
@@ -42,6 +52,7 @@ def _in_process():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "size-measurement-only")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ["GEO_HEADER"] = GEO_HEADER
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -57,8 +68,9 @@ def _in_process():
         load_site(spec)
     client = Client()
 
-    def get(path, encoding):
-        response = client.get(path, HTTP_ACCEPT_ENCODING=encoding, HTTP_ACCEPT_LANGUAGE="en")
+    def get(path, encoding, place=None):
+        geo = {"HTTP_" + GEO_HEADER.upper().replace("-", "_"): place} if place else {}
+        response = client.get(path, HTTP_ACCEPT_ENCODING=encoding, HTTP_ACCEPT_LANGUAGE="en", **geo)
         assert response.status_code == 200, (path, response.status_code)
         return len(response.content), response.get("Content-Encoding")
 
@@ -69,13 +81,20 @@ def measure(get):
     """{(site, what): {encoding: bytes on the wire}}"""
     sizes = {}
     for site in SITES:
-        for what, path in PATHS.items():
+        for what, (path, place) in PATHS.items():
             row = {}
             for name, header in ENCODINGS.items():
-                size, coding = get(path.format(site=site), header)
+                size, coding = get(path.format(site=site), header, place)
                 assert (coding or "identity") == header, (path, header, coding)
                 row[name] = size
             sizes[(site, what)] = row
+    for name in CHUNKS:
+        body = (ROOT / "static" / "consent" / name).read_bytes()
+        sizes[("chunk", name)] = {
+            "br": len(brotli.compress(body, quality=11)),
+            "gzip": len(gzip.compress(body, compresslevel=9, mtime=0)),
+            "none": len(body),
+        }
     return sizes
 
 

@@ -110,16 +110,24 @@ def _from_database(ip):
     return (normalise(f"{country}-{region}") if isinstance(region, str) and region else "") or country
 
 
-def resolve(site, meta, ip):
-    """The jurisdiction of a request to `site`: header, then IP database, then the site default.
-
-    Returns (code, source), source one of "header", "ip_database", "site_default", "" (unknown).
-    """
+def detect(meta, ip):
+    """(code, source) from the request alone: the trusted header, then the IP database; ("", "")."""
     code = _from_headers(meta)
     if code:
         return code, "header"
     code = _from_database(ip)
     if code:
         return code, "ip_database"
+    return "", ""
+
+
+def resolve(site, meta, ip):
+    """The jurisdiction of a request to `site`: header, then IP database, then the site default.
+
+    Returns (code, source), source one of "header", "ip_database", "site_default", "" (unknown).
+    """
+    code, source = detect(meta, ip)
+    if code:
+        return code, source
     code = normalise(site.default_jurisdiction)
     return (code, "site_default") if code else ("", "")

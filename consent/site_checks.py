@@ -53,6 +53,19 @@ def regime_settings_errors(value):
     return messages
 
 
+def normal_origin(value):
+    """`scheme://host[:port]` in lower case, or "" if `value` is no http(s) origin."""
+    parts = urlsplit(value.strip().rstrip("/").lower()) if isinstance(value, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def site_origins(site):
+    """The site's allowed origins, normalised; those that are no origin are left out."""
+    return [o for o in (normal_origin(v) for v in site.allowed_origins or []) if o]
+
+
 def origin_hosts(site):
     hosts = []
     for origin in site.allowed_origins if isinstance(site.allowed_origins, list) else []:

@@ -2,7 +2,8 @@
 
 The editor keeps the texts it previews in the staff member's session (the last few per site)
 and frames `/admin/console/banner/<site>/preview/?d=<digest>&lang=..&regime=..&view=..` once
-per language and width. That page runs the very runtime the embed serves, wrapped around the
+per language and width. That page runs the runtime the embed serves, built from the same
+sources with its preview mode in (static/consent/banner-preview.js), wrapped around the
 configuration `cookies.wire.embed_config` builds, but from the draft texts and the catalogue as
 it is now (what publishing would freeze), with `preview: true` (the runtime then posts and
 stores nothing, see docs/banner.md) and the regime to show. Its own Content-Security-Policy
@@ -147,7 +148,7 @@ def banner_preview(request, site_key):
         "nonce": nonce,
         "shown": shown,
         "open_prefs": view == "prefs",
-        "script": mark_safe(embed_body(draft_config(site, texts, language, regime))) if shown else "",  # noqa: S308
+        "script": mark_safe(embed_body(draft_config(site, texts, language, regime), preview=True)) if shown else "",  # noqa: S308
     }
     response = TemplateResponse(request, "console/banner_preview.html", context)
     origin = request.build_absolute_uri("/").rstrip("/")

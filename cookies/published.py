@@ -69,13 +69,15 @@ def _load_site(site_key, now):
         "published": published,
         "languages": site.languages or [site.default_language],
         "default_language": site.default_language,
+        "default_jurisdiction": site.default_jurisdiction,
         "id": site.pk,
     }
     return entry, ttl
 
 
 def site_entry(site_key):
-    """{"gen", "found", "published", "languages", "default_language", "id"}: from the cache, else built."""
+    """{"gen", "found", "published", "languages", "default_language", "default_jurisdiction", "id"}:
+    from the cache, else built."""
     key = _site_entry_key(site_key)
     entry = cache.get(key)
     if entry is None:

@@ -9,34 +9,40 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
+from consent.client_ip import client_ip
 from consent.exceptions import NotFound
 from consent.models import Site
 from cookies import published
+from cookies.regime_config import embed_jurisdiction
 from cookies.responses import encoded_response
 from cookies.tcf import gvl_subset
 from cookies.wire import details_payload, embed_config
 
 RUNTIME = settings.BASE_DIR / "static" / "consent" / "banner.js"
+# The same runtime built with preview mode in, for the console's banner editor (docs/banner.md).
+PREVIEW_RUNTIME = settings.BASE_DIR / "static" / "consent" / "banner-preview.js"
 # Browsers and CDNs keep the embed five minutes, then may serve it for a day more while they
 # fetch the new one in the background.
 EMBED_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+# A jurisdiction read from the IP database depends on the client's address: browsers only.
+PRIVATE_EMBED_CACHE_CONTROL = "private, max-age=300"
 NOT_FOUND_CACHE_CONTROL = "public, max-age=60"
 JS = "application/javascript; charset=utf-8"
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,3}$")
 
 
-def _read_runtime():
+def _read_runtime(path=RUNTIME):
     """The built runtime (static/consent/banner.js, see docs/banner.md) and a digest of it."""
-    js = RUNTIME.read_text(encoding="utf-8").strip().rstrip(";")
+    js = path.read_text(encoding="utf-8").strip().rstrip(";")
     return js, hashlib.sha256(js.encode()).hexdigest()[:12]
 
 
 _cached_runtime = functools.cache(_read_runtime)
 
 
-def runtime():
+def runtime(path=RUNTIME):
     """(built runtime JS, its digest); re-read on every request only in DEBUG."""
-    return _read_runtime() if settings.DEBUG else _cached_runtime()
+    return _read_runtime(path) if settings.DEBUG else _cached_runtime(path)
 
 
 def _js_literal(value):
@@ -44,9 +50,9 @@ def _js_literal(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
 
 
-def embed_body(config):
+def embed_body(config, *, preview=False):
     """The runtime wrapped so that CONFIG, its one free name, is the site's configuration."""
-    js, _ = runtime()
+    js, _ = runtime(PREVIEW_RUNTIME if preview else RUNTIME)
     return f"(function(CONFIG){{{js}}})({_js_literal(config)});\n"
 
 
@@ -83,7 +89,8 @@ def _language(request, entry):
 @require_safe
 def embed(request, site_key):
     """`GET /c/<site_key>.js`: the runtime with the site's published configuration, in one
-    response, built once per (site, language, published state) and served precompressed."""
+    response, built once per (site, language, jurisdiction, published state) and served
+    precompressed; the answer varies on the geo header (see cookies/regime_config.py)."""
     entry = published.site_entry(site_key)
     if not entry["found"]:
         return _js_error(f"unknown site {site_key!r}")
@@ -93,18 +100,21 @@ def embed(request, site_key):
     if requested is not None and not LANGUAGE_TAG.match(requested):
         return _js_error("lang must be a language tag such as fr or fr-CA", 400)
     language, vary = _language(request, entry)
+    place, geo_vary, shared = embed_jurisdiction(request.META, client_ip(request), entry)
     _, digest = runtime()
     try:
         hit = published.cached_body(
             site_key,
             entry,
-            f"embed-{digest}",
+            f"embed-{digest}-{place}",
             language,
-            lambda: embed_body(embed_config(_site(site_key, entry), language)).encode(),
+            lambda: embed_body(embed_config(_site(site_key, entry), language, jurisdiction=place)).encode(),
         )
     except NotFound as error:
         return _js_error(error.message)
-    return _public(encoded_response(request, hit, JS, cache_control=EMBED_CACHE_CONTROL, vary=vary))
+    cache_control = EMBED_CACHE_CONTROL if shared else PRIVATE_EMBED_CACHE_CONTROL
+    response = encoded_response(request, hit, JS, cache_control=cache_control, vary=vary + geo_vary)
+    return _public(response)
 
 
 def _details_body(site_key, entry, language):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 
+from cookies.regime_config import regime_fields
 from cookies.services import banner_config
 from cookies.tcf import tcf_config
 
@@ -80,12 +81,13 @@ def _texts(config, keys=None):
     return texts if keys is None else {k: texts[k] for k in keys if k in texts}
 
 
-def embed_config(site, language=None, *, now=None, banner=None):
+def embed_config(site, language=None, *, now=None, banner=None, jurisdiction=""):
     """The configuration the embed script starts with: one language, runtime fields only.
     `banner` is the published version unless given (the console previews an unsaved draft).
 
     Flags that are false and floors that are 0 are left out (the runtime reads them as such);
-    purpose descriptions come with the details, when the preferences dialog opens.
+    purpose descriptions come with the details, when the preferences dialog opens. The regime
+    block is the one of `jurisdiction` (see cookies/regime_config.py).
     """
     config = banner_config(site, language, banner=banner, now=now)
     purposes = []
@@ -129,6 +131,8 @@ def embed_config(site, language=None, *, now=None, banner=None):
     if tcf is not None:
         lean["chunks"] = [tcf["chunk"]]
         lean["tcf"] = tcf
+    for name, value in regime_fields(site, jurisdiction).items():
+        lean[name] = [*lean.get(name, []), *value] if name == "chunks" else value
     return lean
 
 

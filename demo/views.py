@@ -9,6 +9,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt, xframe_o
 from django.views.decorators.http import require_safe
 
 from consent.models import Purpose, Site
+from consent.site_checks import site_origins
 from cookies.models import CookieDeclaration
 from cookies.services import current_banner
 from demo.loader import SPECS
@@ -65,6 +66,8 @@ def demo(request, site_key="network"):
             "analytics_cookies": _demo_cookie_names(site, "analytics", "_demo_analytics"),
             "ads_cookies": _demo_cookie_names(site, "advertising", "_demo_ads"),
             "others": [(path, others[key]) for key, path in DEMO_SITES.items() if key in others],
+            # The same page on the site's other domains: following one hands the decision over.
+            "siblings": [o + request.path for o in site_origins(site) if o != _origin(request)],
             "choice_labels": json.dumps(labels, ensure_ascii=False),
         }
         response = render(request, "cookies/demo.html", context)

@@ -22,7 +22,6 @@ third-party ones that used to do it. Instead a decision is handed over on the li
 """
 
 import uuid
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -33,22 +32,13 @@ from consent.exceptions import ConsentError, NotFound
 from consent.models import ConsentState, Decision, Method, Subject
 from consent.regimes import regime_rules
 from consent.services.subjects import find_subject
+from consent.site_checks import normal_origin as _origin
+from consent.site_checks import site_origins
 
 SALT = "consent.cross-domain"
 FRAGMENT = "_cst"
 HANDOVER_NAMESPACE = uuid.UUID("b5a0f6a4-3f43-4c84-8a3e-0b1c9d2e7f61")
 CARRIED = {Decision.GRANTED: Decision.GRANTED, Decision.DENIED: Decision.DENIED, Decision.WITHDRAWN: Decision.DENIED}
-
-
-def _origin(value):
-    parts = urlsplit(value.strip().rstrip("/").lower()) if isinstance(value, str) else None
-    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def site_origins(site):
-    return [o for o in (_origin(v) for v in site.allowed_origins or []) if o]
 
 
 def banner_settings(site):

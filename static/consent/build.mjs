@@ -10,10 +10,19 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// The TCF chunk shares no bundle with banner.js, so it reads the runtime state by its full
-// field names: property mangling is for banner.js only.
+// Banner.js and the chunks that read its state (regime, domains) share one mangle cache, so a
+// chunk reads the runtime's state under the same short names. The TCF chunk and its stub read
+// only unmangled fields and are built without property mangling.
 const ENTRIES = [
   { source: "src/main.js", output: "banner.js", mangle: true },
+  // The same runtime with preview mode built in, for the console's banner editor only: preview
+  // code costs visitors nothing (src/preview.js).
+  { source: "src/main.js", output: "banner-preview.js", mangle: true, preview: true },
+  // Outside opt-in regimes: the opt-out link and dialog, the notice, the GPP API (docs/regimes.md).
+  { source: "src/regime.js", output: "regime.js", mangle: true },
+  // Sites on several domains: hands the decision over on links to the site's other origins.
+  { source: "src/domains.js", output: "domains.js", mangle: true },
+  // TCF sites only (docs/tcf.md).
   { source: "src/tcf/index.js", output: "tcf.js" },
   { source: "src/tcf/stub-entry.js", output: "tcf-stub.js" },
 ];
@@ -29,7 +38,8 @@ const css = esbuild.transformSync(readFileSync(join(here, "banner.css"), "utf8")
 }).code.trim();
 
 let stale = 0;
-for (const { source, output, mangle } of ENTRIES) {
+let mangleCache = {};
+for (const { source, output, mangle, preview } of ENTRIES) {
   const result = esbuild.buildSync({
     entryPoints: [join(here, source)],
     bundle: true,
@@ -37,10 +47,11 @@ for (const { source, output, mangle } of ENTRIES) {
     minify: true,
     legalComments: "none",
     target: TARGET,
-    define: { __CSS__: JSON.stringify(css) },
-    ...(mangle ? { mangleProps: STATE_FIELDS } : {}),
+    define: { __CSS__: JSON.stringify(css), __PREVIEW__: preview ? "true" : "false" },
+    ...(mangle ? { mangleProps: STATE_FIELDS, mangleCache } : {}),
     write: false,
   });
+  mangleCache = result.mangleCache;
   const code = result.outputFiles[0].text;
   const path = join(here, output);
   if (process.argv.includes("--check")) {

@@ -12,7 +12,7 @@ from django.test import Client
 from consent.models import Site
 from consent.roles import AUDITOR, DPO, EDITOR
 from cookies.models import BannerVersion
-from cookies.views import runtime
+from cookies.views import PREVIEW_RUNTIME, runtime
 from cookies.wire import embed_config
 from tests.staff import make_staff, sign_in
 
@@ -64,8 +64,8 @@ def test_each_language_is_framed_at_phone_and_desktop_width_and_runs_the_real_ru
     framed = dpo.get(next(u for u in urls if "lang=fr" in u))
     assert framed.status_code == 200
     config, body = frame_config(framed)
-    js, _ = runtime()
-    assert js in body  # the very runtime the embed serves
+    js, _ = runtime(PREVIEW_RUNTIME)
+    assert js in body  # the runtime's sources, built with preview mode in (build.mjs)
     assert '<html lang="fr">' in body
     assert config["preview"] is True and config["regime"] == network.regime  # the site's own by default
     assert config["texts"]["title"] == "Draft title [fr]" and config["texts"]["body"] == "Draft body [fr]"

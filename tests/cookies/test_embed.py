@@ -83,7 +83,9 @@ def test_embed_serves_runtime_with_one_language_and_cache_headers(client, publis
         "cookies",
         "consent_mode",
         "css_url",
+        "regime",
     }
+    assert config["regime"] == {"name": "opt_in"}  # no jurisdiction known: the site's regime
     assert config["site"] == "acme" and config["language"] == "en" and config["languages"] == ["en", "fr"]
     assert config["banner_version"] == 1
     assert config["texts"]["accept_all"] == "Accept all"

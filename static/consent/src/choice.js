@@ -25,24 +25,28 @@ export function loadChoice(doc, crypto, now) {
     // unreadable: ask again
   }
   state.visitorId = stored?.v || uuid(crypto);
-  state.stored = stored?.d && stored.t + state.lifetimeMs > now ? stored : null;
+  // An opt-out does not lapse: outside opt-in regimes the regime chunk asks again once it is old.
+  state.stored = stored?.d && (state.regime !== "opt_in" || stored.t + state.lifetimeMs > now) ? stored : null;
 }
 
+/** Write the choice; on the site's cookie domain (".example.com") when this host is under it. */
 export function saveChoice(doc, location) {
+  const domain = state.config.cookie_domain;
   doc.cookie =
     state.cookieName + "=" + encodeURIComponent(JSON.stringify(state.stored)) +
     "; path=/; max-age=" + state.lifetimeMs / 1e3 + "; SameSite=Lax" +
-    (location.protocol === "https:" ? "; Secure" : "");
+    (location.protocol === "https:" ? "; Secure" : "") +
+    (domain && ("." + location.hostname).endsWith(domain) ? "; domain=" + domain : "");
 }
 
 const floor = (p) => p.min_policy_version || 0;
 
-/** true, false, or undefined (not decided yet); essential purposes are always true. */
+/** true, false, or undefined (not decided yet); essential and undecided free purposes are true. */
 export function get(key) {
   const p = state.byKey[key], s = state.stored;
   if (!p) return undefined;
   if (p.essential) return true;
-  if (!s || !(key in s.d)) return undefined;
+  if (!s || !(key in s.d)) return state.free.includes(key) || undefined;
   return s.d[key] === 1 && floor(p) <= (s.p || 0);
 }
 

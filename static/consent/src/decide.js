@@ -16,11 +16,12 @@ export function gtagUpdate(win) {
 }
 
 /**
- * A decide(method, {key: 0|1}) bound to the page. `hooks.withdrawn()` is called when a granted
- * purpose was refused (the UI then offers a reload).
+ * A decide(method, {key: 0|1}, recorded) bound to the page. `hooks.withdrawn()` is called when a
+ * granted purpose was refused (the UI then offers a reload). `recorded`: the server already has
+ * it (a cross-domain handover), so it is applied here but not sent.
  */
 export function createDecide({ win, doc, queue, gate, hooks }) {
-  return function decide(method, d) {
+  return function decide(method, d, recorded) {
     const s = state.stored, prev = s ? s.d : {}, keep = method === "gpc" && s;
     const withdrawn = Object.keys(d).filter((k) => !d[k] && prev[k] === 1);
     state.stored = {
@@ -57,8 +58,8 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       language: state.language,
     };
     if (state.token) body.subject_token = state.token;
-    if (state.hook) state.hook(method, body); // an optional chunk's addition (e.g. the TC string)
-    queue.add(body);
+    state.decorate?.(body, method); // what optional chunks add (the TC string, the GPP string)
+    if (!recorded) queue.add(body);
     gtagUpdate(win);
     gate.activate();
     const detail = { decisions: verdicts(), method };

@@ -7,7 +7,7 @@ const loaded = {};
 
 /** A promise of /c/<site>/details.json in `language` (one request per language and page). */
 export function loadDetails(language) {
-  if (!loaded[language]) loaded[language] = givenDetails(state.config);
+  if (!loaded[language] && typeof __PREVIEW__ !== "undefined" && __PREVIEW__) loaded[language] = givenDetails(state.config);
   if (!loaded[language]) {
     const url = state.base + "/c/" + state.config.site + "/details.json?lang=" + encodeURIComponent(language);
     loaded[language] = fetch(url).then((r) => {

@@ -30,8 +30,10 @@ function start(config, css) {
   } catch {
     // storage blocked: the queue lives in memory
   }
-  const post = sender(config, (path, body) =>
-    fetch(state.api + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+  const send = (path, body) =>
+    fetch(state.api + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  // __PREVIEW__ is a build constant: banner.js leaves the preview code out (see build.mjs).
+  const post = __PREVIEW__ ? sender(config, send) : send;
   const queue = createQueue({
     storage,
     key: state.cookieName + "_queue",
@@ -40,14 +42,16 @@ function start(config, css) {
   });
   const gate = createGate(doc, get);
   let ui;
-  const decide = decider(config, createDecide({
+  const recordDecision = createDecide({
     win,
     doc,
     queue,
     gate,
     hooks: { withdrawn: () => ready(() => ui.notice(state.texts.reload_notice)) },
-  }), () => ready(() => ui.banner()));
+  });
+  const decide = __PREVIEW__ ? decider(config, recordDecision, () => ready(() => ui.banner())) : recordDecision;
   ui = createUI({ win, doc, css, decide });
+  state.decide = decide;
 
   installGtag(win);
   win.gtag("consent", "default", Object.assign(consentModeState(config.consent_mode, state.byKey, get, false), { wait_for_update: 500 }));
@@ -73,13 +77,23 @@ function start(config, css) {
   // The banner does not wait for the rest of the page: it shows as soon as there is a body.
   // consent:ready: started, and the banner shown if it had to be.
   const started = () => doc.dispatchEvent(new Event("consent:ready"));
-  whenBody(doc, () => {
-    if (!pending().length) return started();
+  let begun;
+  const begin = () => {
+    if (begun) return;
+    begun = 1;
+    // Outside opt-in regimes nothing blocks: the regime chunk shows the opt-out link or notice.
+    if (state.regime !== "opt_in" || !pending().length) return started();
     // The page's language (<html lang>) wins over the one the embed was negotiated in.
     const wanted = matchLanguage(doc.documentElement.lang, config.languages);
     const shown = () => (ui.banner(), started());
     if (!wanted || wanted === state.language) return shown();
     loadDetails(wanted).then(applyLanguage, () => 0).then(shown);
+  };
+  // A decision handed over from the site's other domain (src/domains.js) is awaited, 3 s at most.
+  whenBody(doc, () => {
+    if (!config.handover || !/[#&]_cst=/.test(win.location.hash)) return begin();
+    doc.addEventListener("consent:handover", begin);
+    win.setTimeout(begin, 3e3);
   });
   win.setTimeout(() => reportDrift(doc, win.location, post), 3e3);
 }

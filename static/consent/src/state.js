@@ -14,10 +14,15 @@
  *   stored      the stored choice {v, b, p, d, t, m} (set by choice.loadChoice)
  *   visitorId   (set by choice.loadChoice)
  *   gpc         the browser sends Global Privacy Control
+ *   regime      the visitor's regime: opt_in, opt_out or notice (config.regime, see docs/regimes.md)
+ *   free        keys of optional purposes that run until the person refuses them: outside opt-in
+ *               regimes, those the site does not mark sensitive (and not GPC-refused ones)
+ *   decide      (set by start) records a choice
  *   base, api   origin the script came from (the platform), and its API for this site
  *   cookieName, lifetimeMs, token (from data-subject-token on the tag)
  *   listeners   window.consent.on("change", ...) callbacks
- *   hook        set by an optional chunk: hook(method, body) adds to each decision sent (the TC string)
+ *   decorate    set by optional chunks, each keeping the one before: decorate(body, method) adds
+ *               to each decision sent (the TC string, the GPP string)
  * (The literal stays empty: the bundle need not carry the list twice.)
  * @type {Record<string, any>}
  */
@@ -38,10 +43,14 @@ export function init(config, { script, location, navigator }) {
   state.gpc = navigator.globalPrivacyControl === true;
   state.optional = config.purposes.filter((p) => !p.essential);
   state.asked = state.optional.filter((p) => !(state.gpc && p.gpc_sensitive));
+  const regime = config.regime || {};
+  state.regime = regime.name || "opt_in";
+  state.free = state.regime === "opt_in" ? [] : state.asked.filter((p) => !regime.sensitive?.includes(p.key)).map((p) => p.key);
   state.base = base;
   state.api = base + "/api/v1/sites/" + config.site + "/";
   state.cookieName = "consent_" + config.site;
-  state.lifetimeMs = Math.min(config.lifetime_days || 180, MAX_LIFETIME_DAYS) * 864e5;
+  // Outside opt-in regimes a choice is kept until the re-ask time (at least 12 months after an opt-out).
+  state.lifetimeMs = Math.min(regime.reask_days || config.lifetime_days || 180, MAX_LIFETIME_DAYS) * 864e5;
   state.token = script?.dataset.subjectToken || null;
   state.listeners = [];
   return state;

@@ -1,6 +1,6 @@
 // The banner, the preferences dialog and the reload notice, in an open shadow root
 // (#consent-ui) styled by a constructed stylesheet, so the page's CSS cannot break them.
-import { pending } from "./choice.js";
+import { get, pending } from "./choice.js";
 import { all } from "./decide.js";
 import { describe, loadDetails } from "./details.js";
 import { h } from "./dom.js";
@@ -57,7 +57,7 @@ export function createUI({ win, doc, css, decide }) {
   }
 
   function prefs() {
-    const t = T(), s = state.stored;
+    const t = T();
     mount();
     const items = state.purposes.map((p) => {
       const id = "p-" + p.key, locked = p.essential || (state.gpc && p.gpc_sensitive);
@@ -65,7 +65,7 @@ export function createUI({ win, doc, css, decide }) {
         h("label", { for: id },
           h("input", {
             type: "checkbox", id, "data-k": p.key, "aria-describedby": id + "-d",
-            checked: p.essential || (!locked && !!s && s.d[p.key] === 1), disabled: locked,
+            checked: p.essential || (!locked && get(p.key) === true), disabled: locked,
           }),
           h("span", 0, p.name),
           p.essential ? h("small", 0, t.essential_label) : null),

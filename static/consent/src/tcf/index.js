@@ -1,7 +1,7 @@
 // The TCF chunk (built as static/consent/tcf.js, loaded only on TCF sites, see docs/tcf.md):
 // installs the CMP API, keeps the visitor's TCF choice, adds the TCF texts and switches to the
 // runtime's UI and hands each decision's TC string to the runtime, which sends it with the
-// decision to the ledger (`state.hook`, called by decide.js before the decision is queued).
+// decision to the ledger (`state.decorate`, called by decide.js before the decision is queued).
 import { createCmpApi } from "./cmpapi.js";
 import { encodeAC, encodeTC } from "./encode.js";
 import { allChoices, tcFields } from "./model.js";
@@ -69,7 +69,9 @@ function setup(state, consent) {
 
   // Each decision of the runtime: a TC string only after an affirmative action (TCF-7). An
   // error here must not lose the site's own decision: it is sent without a string then.
-  state.hook = (method, body) => {
+  const before = state.decorate; // another chunk's addition, kept
+  state.decorate = (body, method) => {
+    before?.(body, method);
     try {
       record(method, body);
     } catch (e) {
