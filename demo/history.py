@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import AliasKind, ConsentEvent, Decision, Method, Purpose, Subject, SubjectAlias, Vendor
+from consent.policy_in_force import announced_policy
 from consent.services.chain import append_events
 from consent.services.decisions import minimise_ip
-from cookies.services import current_banner, current_policy
+from cookies.services import current_banner
 
 GRANTED, DENIED = Decision.GRANTED, Decision.DENIED
 # Banner outcomes in opt-in regimes, and in opt-out regimes (US-CA) where refusing is rarer.
@@ -53,7 +54,7 @@ class _Plan:
         self.double_opt_in = {k for k, p in purposes.items() if p.double_opt_in}
         # Purposes and vendors by key, looked up for every generated decision.
         self.catalogue = (purposes, {v.key: v for v in Vendor.objects.filter(site=site).prefetch_related("purposes")})
-        banner, policy = current_banner(site), current_policy(site)
+        banner, policy = current_banner(site), announced_policy(site)
         self.banner_version = banner.version if banner else None
         self.policy_version = policy.version if policy else None
         audience = spec["audience"]

@@ -16,6 +16,7 @@ from consent import jurisdiction
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind
+from consent.policy_in_force import policies_in_force
 from consent.proof import receipts as proof_receipts
 from consent.selectors import subject_regime
 from consent.services.minors import is_minor
@@ -210,7 +211,7 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
             )
             if row.expired:
                 row.state_label = labels["state"]["expired"]
-        in_force, upcoming = preferences.policies_in_force(site)
+        in_force, upcoming = policies_in_force(site)
         for policy in list(in_force.values()) + upcoming:
             policy.kind_label = labels["policy"].get(policy.kind, policy.kind)
         history = preferences.subject_history(subject_id)
