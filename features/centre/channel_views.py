@@ -9,6 +9,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from consent.client_ip import client_ip
 from consent.models import Method, SubscriptionStatus
 from features import channels, double_opt_in
 from features.centre.preferences import LinkError
@@ -33,7 +34,7 @@ def sms_opt_out_view(request, token):
                 subject_id,
                 [purpose],
                 method=Method.SMS_LINK,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         context["done"] = channels.opted_out(subject_id, purpose)
@@ -58,7 +59,7 @@ def confirm_subscription_view(request, token):
             try:
                 double_opt_in.confirm(
                     pending,
-                    ip=request.META.get("REMOTE_ADDR"),
+                    ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
             except LinkError as error:
