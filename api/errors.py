@@ -20,19 +20,19 @@ _CODES = {
 }
 
 
-def _flatten(detail, prefix=""):
+def flatten_errors(detail, prefix=""):
     """DRF's nested error details as {"dotted.field": ["message", ...]}."""
     fields = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(_flatten(value, name))
+            fields.update(flatten_errors(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
             fields[prefix or "non_field_errors"] = [str(item) for item in detail]
         else:
             for index, item in enumerate(detail):
-                fields.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+                fields.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
     else:
         fields[prefix or "non_field_errors"] = [str(detail)]
     return fields
@@ -53,7 +53,7 @@ def exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = flatten_errors(exc.detail)
         first = next(iter(fields.items()), None)
         message = f"{first[0]}: {first[1][0]}" if first else "The request is not valid."
         body = error_envelope("request.invalid", message, fields)

@@ -5,7 +5,6 @@ Public (the banner): site config and decisions, throttled per address, CORS per 
 """
 
 import re
-import uuid
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -16,9 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import audit as audit_trail
-from api import schemas
+from api import inputs, schemas
 from api.auth import ApiKeyAuthentication, HasApiKeyScope, PublicThrottle, ServerThrottle
 from api.catalogue import get_catalogue
+from api.inputs import validated
 from api.parsers import SafeJSONParser, dumps
 from consent import jurisdiction as geo
 from consent.client_ip import client_ip
@@ -37,13 +37,11 @@ from features import domains
 from features.double_opt_in import refuse_direct_grants
 from features.regime_decisions import record_under_regime
 
-BANNER_METHODS = tuple(schemas.BANNER_METHODS)
-SERVER_METHODS = tuple(schemas.SERVER_METHODS)
-MAX_CHECK_SUBJECTS = 10_000
-MAX_VERSION = 2**31 - 1
+BANNER_METHODS = tuple(inputs.BANNER_METHODS)
+SERVER_METHODS = tuple(inputs.SERVER_METHODS)
+MAX_CHECK_SUBJECTS = inputs.MAX_CHECK_SUBJECTS
 CONFIG_MAX_AGE = 60
 _SITE_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 ERRORS = {
     400: OpenApiResponse(schemas.ErrorSerializer, description="Bad input; `fields` names each field at fault."),
@@ -77,31 +75,30 @@ def _object_body(request):
     return data
 
 
+# The banner's decision is the hot path: it checks its body by hand, with the rules of api.inputs
+# (tests/api/test_inputs.py holds it to the serializer's verdicts).
+
+
 def _string(data, name, errors, *, required=False, max_length=128, default=None):
     value = data.get(name)
     if value is None:
         if required:
-            errors[name] = ["This field is required."]
+            errors[name] = [inputs.REQUIRED]
         return default
-    if not isinstance(value, str):
-        errors[name] = ["Expected a string."]
-    elif required and not value.strip():
-        errors[name] = ["Must not be blank."]
-    elif len(value) > max_length:
-        errors[name] = [f"At most {max_length} characters."]
-    elif _CONTROL.search(value):
-        errors[name] = ["Must not contain control characters."]
-    else:
-        return value
-    return default
+    message = inputs.text_error(value, required=required, max_length=max_length)
+    if message:
+        errors[name] = [message]
+        return default
+    return value
 
 
 def _version(data, name, errors):
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VERSION:
-        errors[name] = ["Expected a whole number >= 0."]
+    message = inputs.version_error(value)
+    if message:
+        errors[name] = [message]
         return None
     return value
 
@@ -111,13 +108,10 @@ def _receipt_id(data, errors):
     if value is None:
         errors["id"] = ["This field is required: a client-generated UUID."]
         return None
-    if isinstance(value, str) and len(value) <= 64:
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    errors["id"] = ["Must be a UUID, e.g. 6f1c2b9e-6d7a-4f7e-9a61-0c3f5b2d8e41."]
-    return None
+    parsed = inputs.parse_receipt_id(value)
+    if parsed is None:
+        errors["id"] = [inputs.UUID_EXAMPLE]
+    return parsed
 
 
 def gpc_signal(request):
@@ -128,7 +122,7 @@ def gpc_signal(request):
 
 def check_ref(ref, field="subject_ref"):
     """A subject reference from a path or query: a site user id or a banner visitor id."""
-    if not ref or len(ref) > MAX_REF_LENGTH or _CONTROL.search(ref):
+    if not ref or len(ref) > MAX_REF_LENGTH or inputs.CONTROL.search(ref):
         raise _invalid({field: [f"Expected 1-{MAX_REF_LENGTH} characters without control characters."]})
     return ref
 
@@ -136,9 +130,9 @@ def check_ref(ref, field="subject_ref"):
 def _published_version(data, name, errors, known, what):
     """A version number the site has published, or None; names the field when it has not."""
     value = _version(data, name, errors)
-    if value is not None and value not in known:
-        published = ", ".join(str(v) for v in sorted(known)) or "none yet"
-        errors[name] = [f"This site has no published {what} version {value} (published: {published})."]
+    message = inputs.unpublished_error(value, known, what) if value is not None else None
+    if message:
+        errors[name] = [message]
         return None
     return value
 
@@ -259,7 +253,7 @@ class SiteConfigView(PublicView):
         if not entry["found"]:
             raise NotFound("site.not_found", f"No site with key {site_key[:64]!r}.", {"site_key": ["Unknown site."]})
         lang = request.query_params.get("lang")
-        if lang is not None and (len(lang) > 16 or _CONTROL.search(lang)):
+        if lang is not None and (len(lang) > 16 or inputs.CONTROL.search(lang)):
             lang = None
         language = published.pick(entry, lang)
         hit = published.cached_body(
@@ -308,7 +302,7 @@ class SiteDecisionsView(PublicView):
             "content is 409. An optional `subject_token` links the visitor to a site user."
         ),
         parameters=[SITE_KEY_PARAM],
-        request=schemas.BannerDecisionSerializer,
+        request=inputs.BannerDecisionSerializer,
         responses={
             201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
             200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of an id already recorded."),
@@ -380,7 +374,7 @@ class SubjectDecisionsView(ServerView):
         summary="Record consents captured by the site's own forms",
         description="Same body as the banner's, without visitor_id; `method` defaults to `api`.",
         parameters=[SITE_PARAM, SUBJECT_REF_PARAM],
-        request=schemas.ServerDecisionSerializer,
+        request=inputs.ServerDecisionSerializer,
         responses={
             201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
             200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of an id already recorded."),
@@ -390,15 +384,10 @@ class SubjectDecisionsView(ServerView):
     def post(self, request, subject_ref):
         ref = check_ref(subject_ref)
         catalogue = self.catalogue()
-        data = _object_body(request)
-        errors = {}
-        receipt_id = _receipt_id(data, errors)
-        options = _decision_options(data, errors, catalogue)
-        method = data.get("method")
-        if method is None:
-            method = Method.API
-        if errors:
-            raise _invalid(errors, "decision.invalid")
+        options = dict(
+            validated(inputs.ServerDecisionSerializer, request.data, "decision.invalid", catalogue=catalogue)
+        )
+        receipt_id, method = options.pop("id"), options.pop("method")
         site = catalogue.site
         if not options["jurisdiction"]:
             # The back end's own address says nothing of the person: their last known place, else the default.
@@ -452,40 +441,24 @@ class ConsentCheckView(ServerView):
             "are denied unless the purpose is always allowed or a legitimate interest nobody objected to."
         ),
         parameters=[SITE_PARAM],
-        request=schemas.CheckRequestSerializer,
+        request=inputs.CheckRequestSerializer,
         responses={200: schemas.CheckResponseSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
     )
     def post(self, request):
         catalogue = self.catalogue()
-        data = _object_body(request)
-        errors = {}
-        purpose_key = _string(data, "purpose", errors, required=True, max_length=64)
-        purpose = catalogue.purposes.get(purpose_key) if purpose_key else None
-        if purpose_key and purpose is None:
-            errors["purpose"] = [f"Unknown purpose {purpose_key!r} for site {catalogue.site.key!r}."]
-        vendor_key = _string(data, "vendor", errors, max_length=64)
-        vendor = catalogue.vendors.get(vendor_key) if vendor_key else None
-        if vendor_key and vendor is None:
-            errors["vendor"] = [f"Unknown vendor {vendor_key!r} for site {catalogue.site.key!r}."]
-        refs = data.get("subjects")
-        if not isinstance(refs, list):
-            errors["subjects"] = ["Expected a list of subject references."]
-        elif len(refs) > MAX_CHECK_SUBJECTS:
-            errors["subjects"] = [f"At most {MAX_CHECK_SUBJECTS} subjects per call; split the list."]
-        else:
-            for index, ref in enumerate(refs):
-                if not isinstance(ref, str) or not ref or len(ref) > MAX_REF_LENGTH or _CONTROL.search(ref):
-                    errors[f"subjects.{index}"] = [f"Expected a string of 1-{MAX_REF_LENGTH} characters."]
-                    if len(errors) >= 20:
-                        break
-        if errors:
-            code = "check.unknown_purpose" if "purpose" in errors and purpose_key else "check.invalid"
-            raise _invalid(errors, code)
-        allowed, denied = who_may(catalogue.site, purpose, refs, vendor=vendor)
+        data = validated(inputs.CheckRequestSerializer, request.data, _check_code, catalogue=catalogue)
+        purpose = catalogue.purposes[data["purpose"]]
+        vendor = catalogue.vendors[data["vendor"]] if data["vendor"] else None
+        allowed, denied = who_may(catalogue.site, purpose, data["subjects"], vendor=vendor)
         body = {"purpose": purpose.key, "allowed": allowed, "denied": denied}
         if vendor is not None:
             body["vendor"] = vendor.key
         return Response(body)
+
+
+def _check_code(fields):
+    unknown = fields.get("purpose", [""])[0].startswith("Unknown purpose")
+    return "check.unknown_purpose" if unknown else "check.invalid"
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -548,7 +521,7 @@ class AuditView(ServerView):
         values = {}
         for name in ("subject", "purpose", "kind", "since", "until", "cursor", "limit"):
             value = params.get(name)
-            if value is not None and (len(value) > 512 or _CONTROL.search(value)):
+            if value is not None and (len(value) > 512 or inputs.CONTROL.search(value)):
                 raise _invalid({name: ["Too long or contains control characters."]})
             values[name] = value
         if values["subject"] is not None:
@@ -607,7 +580,7 @@ class HandoverIssueView(PublicView):
             "site's secret; the banner appends it to the link as `#_cst=<token>`. See docs/regimes.md."
         ),
         parameters=[SITE_KEY_PARAM],
-        request=schemas.HandoverIssueSerializer,
+        request=inputs.HandoverIssueSerializer,
         responses={
             200: schemas.HandoverTokenSerializer,
             **error_responses(400, 404, 413, 415, 429),
@@ -615,14 +588,12 @@ class HandoverIssueView(PublicView):
     )
     def post(self, request, site_key):
         site = _catalogue(site_key).site
-        data = _object_body(request)
-        errors = {}
-        visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
-        target = _string(data, "target_origin", errors, required=True, max_length=300)
-        if errors:
-            raise _invalid(errors, "handover.invalid")
+        data = validated(inputs.HandoverIssueSerializer, request.data, "handover.invalid")
         token = domains.issue_token(
-            site, visitor_id, source_origin=request.META.get("HTTP_ORIGIN", ""), target_origin=target
+            site,
+            data["visitor_id"],
+            source_origin=request.META.get("HTTP_ORIGIN", ""),
+            target_origin=data["target_origin"],
         )
         response = Response({"token": token, "fragment": domains.FRAGMENT, "expires_in": _token_seconds()})
         response["Cache-Control"] = "no-store"
@@ -640,7 +611,7 @@ class HandoverAcceptView(PublicView):
             "visitor: a replay by the same visitor returns 200, another visitor gets 409."
         ),
         parameters=[SITE_KEY_PARAM],
-        request=schemas.HandoverAcceptSerializer,
+        request=inputs.HandoverAcceptSerializer,
         responses={
             201: OpenApiResponse(schemas.ReceiptSerializer, description="Recorded."),
             200: OpenApiResponse(schemas.ReceiptSerializer, description="Replay of a token already used."),
@@ -651,14 +622,9 @@ class HandoverAcceptView(PublicView):
     def post(self, request, site_key):
         catalogue = _catalogue(site_key)
         site = catalogue.site
-        data = _object_body(request)
-        errors = {}
-        visitor_id = _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
-        token = _string(data, "token", errors, required=True, max_length=4096)
-        if errors:
-            raise _invalid(errors, "handover.invalid")
-        payload = domains.read_token(site, token, target_origin=request.META.get("HTTP_ORIGIN"))
-        carried = domains.handover_request(site, payload, token, visitor_id)
+        data = validated(inputs.HandoverAcceptSerializer, request.data, "handover.invalid")
+        payload = domains.read_token(site, data["token"], target_origin=request.META.get("HTTP_ORIGIN"))
+        carried = domains.handover_request(site, payload, data["token"], data["visitor_id"])
         jurisdiction = visitor_jurisdiction(request, site)
         if not carried["decisions"]:
             return Response(status=status.HTTP_204_NO_CONTENT)
