@@ -75,6 +75,24 @@ def _moment(rng, start, days, now):
     return min(moment, now - timedelta(minutes=rng.randrange(1, 600)))
 
 
+def _banner_choice(rng, plan, offered, regime):
+    """(method, decisions, vendor refusals) of one visitor's answer to the banner."""
+    weights = OPT_OUT_METHODS if regime == "opt_out" else OPT_IN_METHODS
+    method = rng.choices(list(weights), weights=list(weights.values()))[0]
+    if method == Method.ACCEPT_ALL:
+        return method, {k: GRANTED for k in offered}, {}
+    if method in (Method.REJECT_ALL, Method.DISMISS):
+        return method, {k: DENIED for k in offered}, {}
+    decisions = {k: GRANTED if rng.random() < plan.rates[k] else DENIED for k in offered}
+    if not any(v == GRANTED for v in decisions.values()):
+        decisions[offered[0]] = GRANTED
+    vendors = {}
+    for key, names in plan.vendors.items():
+        if decisions.get(key) == GRANTED and rng.random() < 0.25:
+            vendors[rng.choice(names)] = {key: DENIED}
+    return method, decisions, vendors
+
+
 def _visitor_actions(rng, plan, start, days, now):
     """One visitor: (jurisdiction, language, is_member, actions), each action being
     (time, method, {purpose: decision}, {vendor: {purpose: decision}}), in time order."""
@@ -92,20 +110,7 @@ def _visitor_actions(rng, plan, start, days, now):
     else:
         offered = plan.banner
     if offered:
-        weights = OPT_OUT_METHODS if regime == "opt_out" else OPT_IN_METHODS
-        method = rng.choices(list(weights), weights=list(weights.values()))[0]
-        vendors = {}
-        if method == Method.ACCEPT_ALL:
-            decisions = {k: GRANTED for k in offered}
-        elif method in (Method.REJECT_ALL, Method.DISMISS):
-            decisions = {k: DENIED for k in offered}
-        else:
-            decisions = {k: GRANTED if rng.random() < plan.rates[k] else DENIED for k in offered}
-            if not any(v == GRANTED for v in decisions.values()):
-                decisions[offered[0]] = GRANTED
-            for key, names in plan.vendors.items():
-                if decisions.get(key) == GRANTED and rng.random() < 0.25:
-                    vendors[rng.choice(names)] = {key: DENIED}
+        method, decisions, vendors = _banner_choice(rng, plan, offered, regime)
         actions.append((t, method, decisions, vendors))
         granted = {k for k, v in decisions.items() if v == GRANTED}
     member = rng.random() < plan.member_share

@@ -2,6 +2,9 @@
 
 Each test creates its own site with a published banner, opens the platform's demo host page
 for it (served under a strict CSP) or a page of another origin, and drives the banner.
+
+Over 400 lines on purpose: one browser session setup shared by every banner scenario; each test
+stays short.
 """
 
 import json

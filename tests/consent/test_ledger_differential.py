@@ -201,7 +201,7 @@ def snapshot(site):
 # --- one run --------------------------------------------------------------------------------
 
 
-def play(seed, *, fast):
+def play(seed, *, fast):  # noqa: C901  (one branch per kind of step the model replays, kept side by side)
     """Play the seeded sequence on a fresh copy of the site; return its rows and the kinds played.
 
     Everything happens inside a savepoint that is rolled back, so the next run starts afresh.
