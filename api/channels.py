@@ -1,15 +1,15 @@
 """Server API for channels: double opt-in subscriptions, text-message opt-out links and the STOP
 keywords the site's SMS gateway receives (see docs/channels.md)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api import inputs
 from api.inputs import validated
-from api.views import SUBJECT_REF_PARAM, ServerView, _invalid, check_ref, error_responses
+from api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
-from consent.models import Purpose, Subject
+from consent.models import Subject
 from consent.selectors import iso
 from consent.services.subjects import find_subject, resolve_subject
 from features import channels, double_opt_in
@@ -110,29 +110,13 @@ class SmsOptOutLinkView(ServerView):
         summary="The short opt-out link to put in a text message to this person",
         parameters=[
             SUBJECT_REF_PARAM,
-            OpenApiParameter(
-                "purpose",
-                {"type": "string", "minLength": 1, "maxLength": 64},
-                OpenApiParameter.QUERY,
-                required=True,
-                description="The key of a text-message purpose (channel sms).",
-            ),
+            inputs.purpose_param("The key of a text-message purpose (channel sms)."),
         ],
         responses={200: _LINK, **error_responses(400, 401, 403, 404, 410, 429)},
     )
     def get(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        key = request.query_params.get("purpose")
-        if not key:
-            raise _invalid({"purpose": ["This parameter is required."]})
-        key = check_ref(key[:64], "purpose")
-        purpose = Purpose.objects.filter(site=site, key=key).first()
-        if purpose is None:
-            raise ConsentError(
-                "decision.unknown_purpose",
-                f"Unknown purpose {key[:64]!r} for site {site.key!r}.",
-                {"purpose": ["Unknown purpose."]},
-            )
+        purpose = inputs.query_purpose(request, site)
         subject_id = _known_subject(site, ref)
         return Response({"url": channels.sms_opt_out_url(site, subject_id, purpose)})

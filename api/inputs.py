@@ -17,13 +17,13 @@ import re
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from api.errors import flatten_errors
 from consent import jurisdiction as geo
 from consent.exceptions import ConsentError
-from consent.models import Decision, Method
+from consent.models import Decision, Method, Purpose
 from consent.services.decisions import MAX_REF_LENGTH
 from cookies.drift import MAX_NAME_LENGTH, MAX_NAMES, MAX_PAGE_LENGTH, validate_report
 from features.centre.preferences import LINK_MAX_TTL, LINK_TTL
@@ -90,6 +90,33 @@ def validated(serializer_class, data, code, *, body_code="request.invalid", **co
         first, messages = next(iter(fields.items()))
         raise ConsentError(code(fields) if callable(code) else code, f"{first}: {messages[0]}", fields)
     return serializer.validated_data
+
+
+def purpose_param(description):
+    """The `?purpose=` query parameter of the per-purpose link endpoints, as the schema shows it."""
+    return OpenApiParameter(
+        "purpose",
+        {"type": "string", "minLength": 1, "maxLength": 64},
+        OpenApiParameter.QUERY,
+        required=True,
+        description=description,
+    )
+
+
+def query_purpose(request, site):
+    """The site's purpose named by `?purpose=`: 400 when missing or malformed, unknown_purpose when unknown."""
+    key = request.query_params.get("purpose")
+    message = "This parameter is required." if not key else text_error(key, required=True, max_length=64)
+    if message:
+        raise ConsentError("request.invalid", f"purpose: {message}", {"purpose": [message]})
+    purpose = Purpose.objects.filter(site=site, key=key).first()
+    if purpose is None:
+        raise ConsentError(
+            "decision.unknown_purpose",
+            f"Unknown purpose {key!r} for site {site.key!r}.",
+            {"purpose": ["Unknown purpose."]},
+        )
+    return purpose
 
 
 # --- fields ----------------------------------------------------------------------------------

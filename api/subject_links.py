@@ -3,7 +3,7 @@ one-click unsubscribe headers (RFC 2369 / RFC 8058)."""
 
 from datetime import timedelta
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -11,7 +11,7 @@ from api import inputs
 from api.inputs import validated
 from api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
-from consent.models import Purpose, Subject
+from consent.models import Subject
 from consent.selectors import iso
 from consent.services.audit import record_audit
 from consent.services.subjects import find_subject, resolve_subject
@@ -67,31 +67,14 @@ class UnsubscribeHeadersView(ServerView):
         summary="List-Unsubscribe headers for one subject and purpose (one-click, RFC 8058)",
         parameters=[
             SUBJECT_REF_PARAM,
-            OpenApiParameter(
-                "purpose",
-                {"type": "string", "minLength": 1, "maxLength": 64},
-                OpenApiParameter.QUERY,
-                required=True,
-                description="The key of a purpose people can unsubscribe from (not a service notice).",
-            ),
+            inputs.purpose_param("The key of a purpose people can unsubscribe from (not a service notice)."),
         ],
         responses={200: _HEADERS, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        key = request.query_params.get("purpose")
-        if not key:
-            raise ConsentError(
-                "request.invalid", "purpose: This parameter is required.", {"purpose": ["This parameter is required."]}
-            )
-        purpose = Purpose.objects.filter(site=site, key=key[:64]).first()
-        if purpose is None:
-            raise ConsentError(
-                "decision.unknown_purpose",
-                f"Unknown purpose {key[:64]!r} for site {site.key!r}.",
-                {"purpose": ["Unknown purpose."]},
-            )
+        purpose = inputs.query_purpose(request, site)
         subject_id = find_subject(site, ref)
         if subject_id is None:
             raise NotFound("subject.not_found", "No subject with this reference.", {"subject_ref": ["Unknown."]})

@@ -87,6 +87,12 @@ def api_key(site):
 
 
 @pytest.fixture
+def auth(api_key):
+    """Request headers carrying the site's API key."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_key}"}
+
+
+@pytest.fixture
 def new_id():
     return lambda: str(uuid.uuid4())
 
