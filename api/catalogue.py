@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from consent.models import PolicyVersion, Purpose, Site, Vendor
+from consent.policy_in_force import current_policy_version
+from consent.process_caches import caches
 from cookies.models import BannerVersion
-from features.centre.preferences import current_policy_version
 
 _lock = threading.Lock()
 _entries: dict[str, tuple[float, "Catalogue | None"]] = {}
@@ -79,6 +80,8 @@ def clear(**kwargs):
     with _lock:
         _entries.clear()
 
+
+caches.register("api.catalogue", clear)
 
 for _model in (Site, Purpose, Vendor, PolicyVersion, BannerVersion):
     post_save.connect(clear, sender=_model, dispatch_uid=f"catalogue-save-{_model.__name__}")

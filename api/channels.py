@@ -1,25 +1,19 @@
 """Server API for channels: double opt-in subscriptions, text-message opt-out links and the STOP
 keywords the site's SMS gateway receives (see docs/channels.md)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.views import SUBJECT_REF_PARAM, ServerView, _invalid, _object_body, _string, check_ref, error_responses
+from api import inputs
+from api.inputs import validated
+from api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
-from consent.models import Purpose, Subject
+from consent.models import Subject
 from consent.selectors import iso
 from consent.services.subjects import find_subject, resolve_subject
 from features import channels, double_opt_in
 
-_SUBSCRIPTION_REQUEST = inline_serializer(
-    "Subscription",  # shown as SubscriptionRequest
-    {
-        "purpose": serializers.CharField(help_text="A purpose with double opt-in, e.g. marketing_email."),
-        "email": serializers.EmailField(help_text="Where the confirmation link is sent."),
-        "language": serializers.CharField(required=False, help_text="Language of the email, e.g. fr."),
-    },
-)
 _SUBSCRIPTION = inline_serializer(
     "PendingSubscription",
     {
@@ -28,13 +22,6 @@ _SUBSCRIPTION = inline_serializer(
         "status": serializers.CharField(help_text="pending: nothing is granted until the person confirms."),
         "requested_at": serializers.DateTimeField(),
         "expires_at": serializers.DateTimeField(),
-    },
-)
-_KEYWORD_REQUEST = inline_serializer(
-    "SmsKeyword",  # shown as SmsKeywordRequest
-    {
-        "text": serializers.CharField(help_text="The inbound message as received, e.g. 'STOP' or 'Arrêt'."),
-        "gateway_message_id": serializers.CharField(required=False, help_text="The gateway's id of the message."),
     },
 )
 _KEYWORD = inline_serializer(
@@ -68,21 +55,17 @@ class SubscriptionView(ServerView):
         "The consent is recorded (method `double_opt_in`) when the person confirms; an unconfirmed "
         "request expires.",
         parameters=[SUBJECT_REF_PARAM],
-        request=_SUBSCRIPTION_REQUEST,
+        request=inputs.SubscriptionRequestSerializer,
         responses={202: _SUBSCRIPTION, **error_responses(400, 401, 403, 409, 410, 415, 429)},
     )
     def post(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        data = _object_body(request)
-        errors = {}
-        purpose = _string(data, "purpose", errors, required=True, max_length=64)
-        email = _string(data, "email", errors, required=True, max_length=254)
-        language = _string(data, "language", errors, max_length=16, default="")
-        if errors:
-            raise _invalid(errors, "subscription.invalid")
+        data = validated(inputs.SubscriptionRequestSerializer, request.data, "subscription.invalid")
         subject_id = resolve_subject(site, ref=ref)
-        pending = double_opt_in.request_subscription(site, subject_id, purpose, email, via="api", language=language)
+        pending = double_opt_in.request_subscription(
+            site, subject_id, data["purpose"], data["email"], via="api", language=data["language"]
+        )
         body = {
             "subscription": pending.pk,
             "purpose": pending.purpose.key,
@@ -104,20 +87,17 @@ class SmsKeywordView(ServerView):
         "the person at once (method `sms_keyword`); other words change nothing. Send the site's own "
         "user id, never the phone number.",
         parameters=[SUBJECT_REF_PARAM],
-        request=_KEYWORD_REQUEST,
+        request=inputs.SmsKeywordRequestSerializer,
         responses={200: _KEYWORD, **error_responses(400, 401, 403, 404, 410, 415, 429)},
     )
     def post(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        data = _object_body(request)
-        errors = {}
-        text = _string(data, "text", errors, required=True, max_length=channels.MAX_KEYWORD_TEXT)
-        message_id = _string(data, "gateway_message_id", errors, max_length=128, default="")
-        if errors:
-            raise _invalid(errors, "sms.invalid")
+        data = validated(inputs.SmsKeywordRequestSerializer, request.data, "sms.invalid")
         subject_id = _known_subject(site, ref)
-        keyword, recognised, withdrawn = channels.handle_keyword(site, subject_id, text, gateway_message_id=message_id)
+        keyword, recognised, withdrawn = channels.handle_keyword(
+            site, subject_id, data["text"], gateway_message_id=data["gateway_message_id"]
+        )
         return Response({"keyword": keyword, "recognised": recognised, "withdrawn": withdrawn})
 
 
@@ -130,29 +110,13 @@ class SmsOptOutLinkView(ServerView):
         summary="The short opt-out link to put in a text message to this person",
         parameters=[
             SUBJECT_REF_PARAM,
-            OpenApiParameter(
-                "purpose",
-                {"type": "string", "minLength": 1, "maxLength": 64},
-                OpenApiParameter.QUERY,
-                required=True,
-                description="The key of a text-message purpose (channel sms).",
-            ),
+            inputs.purpose_param("The key of a text-message purpose (channel sms)."),
         ],
         responses={200: _LINK, **error_responses(400, 401, 403, 404, 410, 429)},
     )
     def get(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        key = request.query_params.get("purpose")
-        if not key:
-            raise _invalid({"purpose": ["This parameter is required."]})
-        key = check_ref(key[:64], "purpose")
-        purpose = Purpose.objects.filter(site=site, key=key).first()
-        if purpose is None:
-            raise ConsentError(
-                "decision.unknown_purpose",
-                f"Unknown purpose {key[:64]!r} for site {site.key!r}.",
-                {"purpose": ["Unknown purpose."]},
-            )
+        purpose = inputs.query_purpose(request, site)
         subject_id = _known_subject(site, ref)
         return Response({"url": channels.sms_opt_out_url(site, subject_id, purpose)})

@@ -5,7 +5,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from consent.exceptions import ConsentError
+from consent.exceptions import ConsentError, error_envelope
 
 _CODES = {
     status.HTTP_400_BAD_REQUEST: "request.invalid",
@@ -20,19 +20,19 @@ _CODES = {
 }
 
 
-def _flatten(detail, prefix=""):
+def flatten_errors(detail, prefix=""):
     """DRF's nested error details as {"dotted.field": ["message", ...]}."""
     fields = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(_flatten(value, name))
+            fields.update(flatten_errors(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
             fields[prefix or "non_field_errors"] = [str(item) for item in detail]
         else:
             for index, item in enumerate(detail):
-                fields.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+                fields.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
     else:
         fields[prefix or "non_field_errors"] = [str(detail)]
     return fields
@@ -40,8 +40,7 @@ def _flatten(detail, prefix=""):
 
 def exception_handler(exc, context):
     if isinstance(exc, ConsentError):
-        body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
-        return Response({"error": body}, status=exc.status)
+        return Response(exc.envelope(), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -54,20 +53,20 @@ def exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = flatten_errors(exc.detail)
         first = next(iter(fields.items()), None)
         message = f"{first[0]}: {first[1][0]}" if first else "The request is not valid."
-        body = {"code": "request.invalid", "message": message, "fields": fields}
+        body = error_envelope("request.invalid", message, fields)
     elif isinstance(exc, exceptions.ParseError):
         # The body as a whole is the field at fault (malformed JSON, bad encoding, nesting).
-        body = {"code": "request.malformed_json", "message": str(exc.detail), "fields": {"body": [str(exc.detail)]}}
+        body = error_envelope("request.malformed_json", str(exc.detail), {"body": [str(exc.detail)]})
     elif isinstance(exc, exceptions.UnsupportedMediaType):
-        body = {
-            "code": "request.unsupported_media_type",
-            "message": f"{exc.detail} Send JSON with 'Content-Type: application/json'.",
-            "fields": {"content_type": [str(exc.detail)]},
-        }
+        body = error_envelope(
+            "request.unsupported_media_type",
+            f"{exc.detail} Send JSON with 'Content-Type: application/json'.",
+            {"content_type": [str(exc.detail)]},
+        )
     else:
         code = _CODES.get(exc.status_code, "error")
-        body = {"code": code, "message": str(exc.detail), "fields": {}}
-    return Response({"error": body}, status=exc.status_code, headers=headers)
+        body = error_envelope(code, str(exc.detail))
+    return Response(body, status=exc.status_code, headers=headers)

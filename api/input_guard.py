@@ -10,7 +10,7 @@ send them); JSON bodies are checked by the API's parser (api.parsers).
 from django.http import HttpResponse
 from django.utils.html import escape
 
-from api.middleware import error_response
+from consent.exceptions import error_json
 from consent.text import has_control_characters
 
 MESSAGE = "Control characters (such as NUL) are not allowed."
@@ -66,5 +66,5 @@ class ControlCharacterMiddleware:
         else:
             message = f"The {where} {field!r} contains a control character."
         if request.path.startswith("/api/"):
-            return error_response(400, "request.control_character", message, {field: [MESSAGE]})
+            return error_json(400, "request.control_character", message, {field: [MESSAGE]})
         return _html_400(message)

@@ -13,16 +13,14 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+
+from consent.exceptions import error_json
 
 _SITE_PATH = re.compile(r"^/api/v1/sites/(?P<key>[-a-zA-Z0-9_]{1,64})/")
 LARGE_BODY_PATHS = {"/api/v1/consents/check": "API_CHECK_MAX_BODY_BYTES"}
 CORS_MAX_AGE = 600
-
-
-def error_response(status, code, message, fields=None):
-    return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
 
 
 def _body_limit(path):
@@ -67,12 +65,10 @@ class ApiGuardMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return error_response(400, "request.bad_length", "The Content-Length header is not a number.")
+            return error_json(400, "request.bad_length", "The Content-Length header is not a number.")
         limit = _body_limit(path)
         if length > limit:
-            return error_response(
-                413, "request.too_large", f"The request body is {length} bytes; the limit is {limit}."
-            )
+            return error_json(413, "request.too_large", f"The request body is {length} bytes; the limit is {limit}.")
         match = _SITE_PATH.match(path)
         origin = request.META.get("HTTP_ORIGIN")
         if match is None:
@@ -91,9 +87,9 @@ class ApiGuardMiddleware:
         preflight = request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
         if preflight:
             if allowed is None:
-                response = error_response(404, "site.not_found", "No site with this key.")
+                response = error_json(404, "site.not_found", "No site with this key.")
             elif not allowed:
-                response = error_response(
+                response = error_json(
                     403, "cors.origin_not_allowed", "This origin is not allowed for the site.", {"origin": [origin]}
                 )
             else:
@@ -102,7 +98,7 @@ class ApiGuardMiddleware:
                 response["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
                 response["Access-Control-Max-Age"] = str(CORS_MAX_AGE)
         elif allowed is False and request.method not in ("GET", "HEAD"):
-            response = error_response(
+            response = error_json(
                 403, "cors.origin_not_allowed", "This origin is not allowed for the site.", {"origin": [origin]}
             )
         else:
@@ -115,5 +111,5 @@ class ApiGuardMiddleware:
     @staticmethod
     def _json_404(path, response):
         if response.status_code == 404 and not response.get("Content-Type", "").startswith("application/json"):
-            return error_response(404, "not_found", f"No API endpoint at {path[:200]!r}.")
+            return error_json(404, "not_found", f"No API endpoint at {path[:200]!r}.")
         return response

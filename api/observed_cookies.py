@@ -1,16 +1,18 @@
 """Public endpoint of the banner runtime: report cookie names no declaration covers (drift)."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from api import inputs
+from api.inputs import validated
 from api.views import SITE_KEY_PARAM, error_responses
 from consent.client_ip import client_ip
-from consent.exceptions import ConsentError, NotFound
+from consent.exceptions import NotFound
 from consent.models import Site
-from cookies.drift import MAX_NAMES, report_observed
+from cookies.drift import report_observed
 
 
 class CookieReportThrottle(SimpleRateThrottle):
@@ -21,12 +23,6 @@ class CookieReportThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         site_key = view.kwargs.get("site_key", "")[:64]
         return self.cache_format % {"scope": self.scope, "ident": f"{site_key}:{client_ip(request)}"}
-
-
-@extend_schema_serializer(component_name="ObservedCookies")  # shown as ObservedCookiesRequest
-class ObservedCookiesRequest(serializers.Serializer):
-    names = serializers.ListField(child=serializers.CharField(), max_length=MAX_NAMES)
-    page = serializers.CharField(required=False, allow_blank=True)
 
 
 class ObservedCookiesResponse(serializers.Serializer):
@@ -52,7 +48,7 @@ class ObservedCookiesView(APIView):
         return site
 
     @extend_schema(
-        request=ObservedCookiesRequest,
+        request=inputs.ObservedCookiesRequest,
         responses={202: ObservedCookiesResponse, **error_responses(400, 403, 404, 413, 415, 429)},
         parameters=[SITE_KEY_PARAM],
         operation_id="report_observed_cookies",
@@ -61,8 +57,8 @@ class ObservedCookiesView(APIView):
     )
     def post(self, request, site_key):
         site = self._site(site_key)
-        body = request.data if isinstance(request.data, dict) else None
-        if body is None:
-            raise ConsentError("cookies.invalid_report", "Expected a JSON object.", {"body": ["Expected an object."]})
-        names = report_observed(site, body.get("names"), body.get("page", ""))
+        report = validated(
+            inputs.ObservedCookiesRequest, request.data, "cookies.invalid_report", body_code="cookies.invalid_report"
+        )
+        names = report_observed(site, report["names"], report["page"])
         return Response({"undeclared": names}, status=202)

@@ -3,37 +3,23 @@ one-click unsubscribe headers (RFC 2369 / RFC 8058)."""
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from api import inputs
+from api.inputs import validated
 from api.views import SUBJECT_REF_PARAM, ServerView, check_ref, error_responses
 from consent.exceptions import ConsentError, NotFound
-from consent.models import Purpose, Subject
+from consent.models import Subject
 from consent.selectors import iso
 from consent.services.audit import record_audit
 from consent.services.subjects import find_subject, resolve_subject
-from features.centre.preferences import LINK_MAX_TTL, LINK_TTL, make_preference_link
+from features.centre.preferences import make_preference_link
 from features.centre.unsubscribe import list_unsubscribe_headers
 
 _LINK = inline_serializer("PreferenceLink", {"url": serializers.URLField(), "expires_at": serializers.DateTimeField()})
 # Request components get "Request" appended (COMPONENT_SPLIT_REQUEST): this one is "NewPreferenceLinkRequest".
-_LINK_REQUEST = inline_serializer(
-    "NewPreferenceLink",
-    {
-        "email": serializers.EmailField(
-            required=False, allow_null=True, help_text="Contact address for policy-change notices."
-        ),
-        "ttl_seconds": serializers.IntegerField(
-            required=False,
-            min_value=60,
-            max_value=int(LINK_MAX_TTL.total_seconds()),
-            help_text="Link lifetime in seconds; default 7 days, at most 31.",
-        ),
-    },
-)
 _HEADERS = inline_serializer(
     "UnsubscribeHeaders",
     {"List-Unsubscribe": serializers.CharField(), "List-Unsubscribe-Post": serializers.CharField()},
@@ -50,33 +36,15 @@ class PreferenceLinkView(ServerView):
         description="For the site's account page or its emails. Creates the subject if the site has not "
         "sent anything for it yet. An optional `email` is kept for policy-change notices.",
         parameters=[SUBJECT_REF_PARAM],
-        request=_LINK_REQUEST,
+        request=inputs.PreferenceLinkRequestSerializer,
         responses={200: _LINK, **error_responses(400, 401, 403, 410, 415, 429)},
     )
     def post(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        data = request.data if request.body else {}  # no body at all: every field is optional
-        if not isinstance(data, dict):
-            raise ConsentError(
-                "request.invalid", "body: Expected a JSON object.", {"body": ["Expected a JSON object."]}
-            )
-        errors = {}
-        email = data.get("email")
-        if email is not None:
-            try:
-                if not isinstance(email, str) or len(email) > 254:
-                    raise ValidationError("bad")
-                validate_email(email)
-            except ValidationError:
-                errors["email"] = ["Expected an email address."]
-        ttl = data.get("ttl_seconds", int(LINK_TTL.total_seconds()))
-        max_ttl = int(LINK_MAX_TTL.total_seconds())
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= max_ttl:
-            errors["ttl_seconds"] = [f"Expected a whole number of seconds between 60 and {max_ttl}."]
-        if errors:
-            first, messages = next(iter(errors.items()))
-            raise ConsentError("request.invalid", f"{first}: {messages[0]}", errors)
+        body = request.data if request.body else {}  # no body at all: every field is optional
+        data = validated(inputs.PreferenceLinkRequestSerializer, body, "request.invalid")
+        email, ttl = data["email"], data["ttl_seconds"]
         subject_id = resolve_subject(site, ref=ref, email=email or "")
         subject = Subject.objects.get(pk=subject_id)
         if subject.erased_at is not None:
@@ -99,31 +67,14 @@ class UnsubscribeHeadersView(ServerView):
         summary="List-Unsubscribe headers for one subject and purpose (one-click, RFC 8058)",
         parameters=[
             SUBJECT_REF_PARAM,
-            OpenApiParameter(
-                "purpose",
-                {"type": "string", "minLength": 1, "maxLength": 64},
-                OpenApiParameter.QUERY,
-                required=True,
-                description="The key of a purpose people can unsubscribe from (not a service notice).",
-            ),
+            inputs.purpose_param("The key of a purpose people can unsubscribe from (not a service notice)."),
         ],
         responses={200: _HEADERS, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request, subject_ref):
         ref = check_ref(subject_ref)
         site = request.auth.site
-        key = request.query_params.get("purpose")
-        if not key:
-            raise ConsentError(
-                "request.invalid", "purpose: This parameter is required.", {"purpose": ["This parameter is required."]}
-            )
-        purpose = Purpose.objects.filter(site=site, key=key[:64]).first()
-        if purpose is None:
-            raise ConsentError(
-                "decision.unknown_purpose",
-                f"Unknown purpose {key[:64]!r} for site {site.key!r}.",
-                {"purpose": ["Unknown purpose."]},
-            )
+        purpose = inputs.query_purpose(request, site)
         subject_id = find_subject(site, ref)
         if subject_id is None:
             raise NotFound("subject.not_found", "No subject with this reference.", {"subject_ref": ["Unknown."]})

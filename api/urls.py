@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api import views
+from api import handover, server, views
 from api.channels import SmsKeywordView, SmsOptOutLinkView, SubscriptionView
 from api.observed_cookies import ObservedCookiesView
 from api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
@@ -10,11 +10,13 @@ from api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
 urlpatterns = [
     path("sites/<str:site_key>/config", views.SiteConfigView.as_view(), name="api-site-config"),
     path("sites/<str:site_key>/jurisdiction", views.SiteJurisdictionView.as_view(), name="api-site-jurisdiction"),
-    path("sites/<str:site_key>/handover", views.HandoverIssueView.as_view(), name="api-site-handover"),
-    path("sites/<str:site_key>/handover/accept", views.HandoverAcceptView.as_view(), name="api-site-handover-accept"),
+    path("sites/<str:site_key>/handover", handover.HandoverIssueView.as_view(), name="api-site-handover"),
+    path(
+        "sites/<str:site_key>/handover/accept", handover.HandoverAcceptView.as_view(), name="api-site-handover-accept"
+    ),
     path("sites/<str:site_key>/decisions", views.SiteDecisionsView.as_view(), name="api-site-decisions"),
-    path("subjects/<str:subject_ref>/decisions", views.SubjectDecisionsView.as_view(), name="api-subject-decisions"),
-    path("subjects/<str:subject_ref>/consents", views.SubjectConsentsView.as_view(), name="api-subject-consents"),
+    path("subjects/<str:subject_ref>/decisions", server.SubjectDecisionsView.as_view(), name="api-subject-decisions"),
+    path("subjects/<str:subject_ref>/consents", server.SubjectConsentsView.as_view(), name="api-subject-consents"),
     path("subjects/<str:subject_ref>/preference-link", PreferenceLinkView.as_view(), name="api-preference-link"),
     path(
         "subjects/<str:subject_ref>/unsubscribe-headers",
@@ -24,7 +26,7 @@ urlpatterns = [
     path("subjects/<str:subject_ref>/subscriptions", SubscriptionView.as_view(), name="api-subscriptions"),
     path("subjects/<str:subject_ref>/sms-keyword", SmsKeywordView.as_view(), name="api-sms-keyword"),
     path("subjects/<str:subject_ref>/sms-opt-out-link", SmsOptOutLinkView.as_view(), name="api-sms-opt-out-link"),
-    path("consents/check", views.ConsentCheckView.as_view(), name="api-consents-check"),
-    path("audit", views.AuditView.as_view(), name="api-audit"),
+    path("consents/check", server.ConsentCheckView.as_view(), name="api-consents-check"),
+    path("audit", server.AuditView.as_view(), name="api-audit"),
     path("sites/<str:site_key>/observed-cookies", ObservedCookiesView.as_view(), name="api-observed-cookies"),
 ]

@@ -25,6 +25,9 @@ What it does (everything on loopback, everything bounded in time, everything rem
 
 --dashboard also times bench/dashboard.py's first roll-up of a million events (on the shared
 PostgreSQL at --dashboard-db) while this load runs.
+
+Over 400 lines on purpose: one self-contained load script (cluster, servers, clients, checks) run
+from the command line.
 """
 
 import argparse

@@ -24,8 +24,10 @@ import sys
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+
+from consent.exceptions import error_json
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +40,7 @@ _MARK = "_database_unavailable"
 def unavailable_response(request):
     """The 503 for this request: JSON envelope for the API, a small HTML page otherwise."""
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"error": {"code": "service.unavailable", "message": MESSAGE, "fields": {}}}, status=503
-        )
+        response = error_json(503, "service.unavailable", MESSAGE)
     else:
         response = HttpResponse(render_to_string("503.html", {"message": MESSAGE}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -17,6 +17,8 @@ import threading
 
 from django.conf import settings
 
+from consent.process_caches import caches
+
 try:  # optional: only needed when GEO_IP_DATABASE is set
     import maxminddb
 except ImportError:  # pragma: no cover - the pinned requirements install it
@@ -88,6 +90,9 @@ def forget_readers():
         for reader in _readers.values():
             reader.close()
         _readers.clear()
+
+
+caches.register("jurisdiction.readers", forget_readers)
 
 
 def _from_database(ip):

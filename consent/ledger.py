@@ -227,7 +227,7 @@ def _install_head_guard(connection, cursor):
     elif connection.vendor == "sqlite":
         cursor.execute(f"DROP TRIGGER IF EXISTS {_HEAD_TRIGGER}")
         cursor.execute(
-            f"CREATE TRIGGER {_HEAD_TRIGGER} AFTER UPDATE OF last_seq, last_hash ON consent_subject "
+            f"CREATE TRIGGER {_HEAD_TRIGGER} AFTER UPDATE OF last_seq, last_hash ON consent_subject "  # noqa: S608  (trigger and table names are constants)
             f"FOR EACH ROW WHEN {_HEAD_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} "
             "AND (NEW.last_seq <= OLD.last_seq OR NOT EXISTS (SELECT 1 FROM consent_consentevent "
             "WHERE subject_id = NEW.id AND seq = NEW.last_seq AND hash = NEW.last_hash)) "

@@ -4,6 +4,9 @@
 `consent.ledger`), one row per purpose decision, hash-chained per subject. `ConsentState` is
 the current decision per (subject, purpose[, vendor]), written in the same transaction, and is
 what fast reads use. Everything else describes the site and what the visitor was shown.
+
+Over 400 lines on purpose: Django keeps an app's models in one module, and the ledger's models share
+their constraints and choices.
 """
 
 import secrets

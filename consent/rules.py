@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from consent import regimes
-from consent.models import Decision, LegalBasis, PolicyVersion
+from consent.models import Decision, LegalBasis
 
 REFUSED = (Decision.DENIED, Decision.WITHDRAWN)
 
@@ -28,23 +28,6 @@ class Verdict:
     allowed: bool
     needs_reconsent: bool
     expired: bool
-
-
-def reconsent_floors(site, now=None):
-    """For each purpose id: the lowest policy version under which a consent is still valid.
-
-    A material policy change, once effective, re-asks the purposes it names: consents given
-    under an earlier version need renewal.
-    """
-    now = now or timezone.now()
-    floors = {}
-    rows = PolicyVersion.objects.filter(
-        site=site, material=True, published_at__isnull=False, effective_at__lte=now
-    ).values_list("version", "affected_purposes")
-    for version, purpose_id in rows:
-        if purpose_id is not None and version > floors.get(purpose_id, 0):
-            floors[purpose_id] = version
-    return floors
 
 
 def judge(purpose, state, *, site, now=None, floors=None, regime=None):

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from consent.ledger import canonical_time
 from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, Subject, SubjectAlias
+from consent.policy_in_force import reconsent_floors
 from consent.regimes import regime_for
-from consent.rules import judge, reconsent_floors, vendor_allowed
+from consent.rules import judge, vendor_allowed
 
 
 def latest_jurisdictions(subject_ids):

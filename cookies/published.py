@@ -26,6 +26,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.utils import timezone
 
 from consent.models import PolicyVersion, Purpose, Site, Vendor
+from consent.process_caches import caches
 from cookies.models import BannerVersion, CookieDeclaration, TcfSettings
 from cookies.services import current_banner
 
@@ -34,6 +35,7 @@ PREFIX = "published:v1:"
 # generation on every use: a warm request then reads one small entry from the shared cache.
 MEMO_SIZE = 512
 _memo: dict = {}
+caches.register("published.memo", _memo.clear)
 
 
 def _ttl():

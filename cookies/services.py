@@ -10,8 +10,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from consent.exceptions import ConsentError, NotFound
-from consent.models import PolicyKind, PolicyVersion, Purpose, Vendor
-from consent.rules import reconsent_floors
+from consent.models import Purpose, Vendor
+from consent.policy_in_force import announced_policy, reconsent_floors
 from consent.selectors import iso
 from consent.services.audit import record_audit
 from cookies.models import BannerVersion, CookieDeclaration
@@ -72,6 +72,23 @@ def validate_texts(site, texts):
 
 
 @transaction.atomic
+def save_banner_draft(site, texts, *, actor=None, draft=None, audit=True):
+    """Write texts into the site's open draft (a new one if there is none); the one write path
+    of banner drafts. `audit=False` when the draft is published straight after (that is audited)."""
+    validate_texts(site, texts)
+    if draft is None:
+        draft = BannerVersion.objects.create(site=site, texts=texts, created_by=actor)
+    else:
+        if draft.site_id != site.pk or draft.published_at is not None:
+            raise ConsentError("banner.not_a_draft", "Only an unpublished draft of this site can be edited.")
+        draft.texts = texts
+        draft.save(update_fields=["texts"])
+    if audit:
+        record_audit(action="banner.draft_saved", site=site, actor=actor, obj=draft, data={"languages": sorted(texts)})
+    return draft
+
+
+@transaction.atomic
 def publish_banner_draft(draft, *, actor=None, now=None):
     """Freeze a draft: give it the next version number and the current snapshot."""
     if draft.published_at is not None:
@@ -107,15 +124,6 @@ def publish_banner(site, texts, *, actor=None, now=None):
 
 def current_banner(site):
     return BannerVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version").first()
-
-
-def current_policy(site, now=None):
-    """The newest published privacy policy (it may not be in effect yet: the banner announces it)."""
-    return (
-        PolicyVersion.objects.filter(site=site, published_at__isnull=False, kind=PolicyKind.PRIVACY)
-        .order_by("-version")
-        .first()
-    ) or PolicyVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version").first()
 
 
 def pick_language(site, requested):
@@ -154,7 +162,7 @@ def preview_config(site, texts, language=None):
 def build_config(site, snapshot, texts, language, banner_version, *, now=None):
     now = now or timezone.now()
     default = site.default_language
-    policy = current_policy(site, now)
+    policy = announced_policy(site)
     floors = reconsent_floors(site, now)
     purpose_ids = dict(Purpose.objects.filter(site=site).values_list("key", "id"))
     purposes = []

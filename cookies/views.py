@@ -10,7 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from consent.client_ip import client_ip
-from consent.exceptions import NotFound
+from consent.exceptions import NotFound, error_json
 from consent.models import Site
 from cookies import published
 from cookies.regime_config import embed_jurisdiction
@@ -128,22 +128,16 @@ def details(request, site_key):
     shows, and the texts in that language; fetched by the runtime only when needed."""
     entry = published.site_entry(site_key)
     if not entry["found"] or not entry["published"]:
-        response = JsonResponse(
-            {"error": {"code": "site.not_found", "message": f"No published banner for {site_key!r}."}}, status=404
-        )
+        response = error_json(404, "site.not_found", f"No published banner for {site_key!r}.")
         response["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
         return _public(response)
     requested = request.GET.get("lang")
     if requested is not None and not LANGUAGE_TAG.match(requested):
-        response = JsonResponse(
-            {
-                "error": {
-                    "code": "request.invalid",
-                    "message": "lang must be a language tag such as fr or fr-CA.",
-                    "fields": {"lang": ["Not a language tag."]},
-                }
-            },
-            status=400,
+        response = error_json(
+            400,
+            "request.invalid",
+            "lang must be a language tag such as fr or fr-CA.",
+            {"lang": ["Not a language tag."]},
         )
         return _public(response)
     language, vary = _language(request, entry)
@@ -151,7 +145,7 @@ def details(request, site_key):
         build = lambda: _details_body(site_key, entry, language)  # noqa: E731
         hit = published.cached_body(site_key, entry, "details", language, build)
     except NotFound as error:
-        return _public(JsonResponse({"error": {"code": error.code, "message": error.message}}, status=404))
+        return _public(JsonResponse(error.envelope(), status=404))
     return _public(encoded_response(request, hit, "application/json", cache_control=EMBED_CACHE_CONTROL, vary=vary))
 
 

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import AliasKind, ConsentEvent, Decision, Method, Purpose, Subject, SubjectAlias, Vendor
+from consent.policy_in_force import announced_policy
 from consent.services.chain import append_events
 from consent.services.decisions import minimise_ip
-from cookies.services import current_banner, current_policy
+from cookies.services import current_banner
 
 GRANTED, DENIED = Decision.GRANTED, Decision.DENIED
 # Banner outcomes in opt-in regimes, and in opt-out regimes (US-CA) where refusing is rarer.
@@ -53,7 +54,7 @@ class _Plan:
         self.double_opt_in = {k for k, p in purposes.items() if p.double_opt_in}
         # Purposes and vendors by key, looked up for every generated decision.
         self.catalogue = (purposes, {v.key: v for v in Vendor.objects.filter(site=site).prefetch_related("purposes")})
-        banner, policy = current_banner(site), current_policy(site)
+        banner, policy = current_banner(site), announced_policy(site)
         self.banner_version = banner.version if banner else None
         self.policy_version = policy.version if policy else None
         audience = spec["audience"]
@@ -74,6 +75,24 @@ def _moment(rng, start, days, now):
     return min(moment, now - timedelta(minutes=rng.randrange(1, 600)))
 
 
+def _banner_choice(rng, plan, offered, regime):
+    """(method, decisions, vendor refusals) of one visitor's answer to the banner."""
+    weights = OPT_OUT_METHODS if regime == "opt_out" else OPT_IN_METHODS
+    method = rng.choices(list(weights), weights=list(weights.values()))[0]
+    if method == Method.ACCEPT_ALL:
+        return method, {k: GRANTED for k in offered}, {}
+    if method in (Method.REJECT_ALL, Method.DISMISS):
+        return method, {k: DENIED for k in offered}, {}
+    decisions = {k: GRANTED if rng.random() < plan.rates[k] else DENIED for k in offered}
+    if not any(v == GRANTED for v in decisions.values()):
+        decisions[offered[0]] = GRANTED
+    vendors = {}
+    for key, names in plan.vendors.items():
+        if decisions.get(key) == GRANTED and rng.random() < 0.25:
+            vendors[rng.choice(names)] = {key: DENIED}
+    return method, decisions, vendors
+
+
 def _visitor_actions(rng, plan, start, days, now):
     """One visitor: (jurisdiction, language, is_member, actions), each action being
     (time, method, {purpose: decision}, {vendor: {purpose: decision}}), in time order."""
@@ -91,20 +110,7 @@ def _visitor_actions(rng, plan, start, days, now):
     else:
         offered = plan.banner
     if offered:
-        weights = OPT_OUT_METHODS if regime == "opt_out" else OPT_IN_METHODS
-        method = rng.choices(list(weights), weights=list(weights.values()))[0]
-        vendors = {}
-        if method == Method.ACCEPT_ALL:
-            decisions = {k: GRANTED for k in offered}
-        elif method in (Method.REJECT_ALL, Method.DISMISS):
-            decisions = {k: DENIED for k in offered}
-        else:
-            decisions = {k: GRANTED if rng.random() < plan.rates[k] else DENIED for k in offered}
-            if not any(v == GRANTED for v in decisions.values()):
-                decisions[offered[0]] = GRANTED
-            for key, names in plan.vendors.items():
-                if decisions.get(key) == GRANTED and rng.random() < 0.25:
-                    vendors[rng.choice(names)] = {key: DENIED}
+        method, decisions, vendors = _banner_choice(rng, plan, offered, regime)
         actions.append((t, method, decisions, vendors))
         granted = {k for k, v in decisions.items() if v == GRANTED}
     member = rng.random() < plan.member_share

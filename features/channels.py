@@ -21,8 +21,9 @@ from django.utils.crypto import constant_time_compare
 
 from consent.exceptions import ConsentError
 from consent.models import Channel, ConsentState, Decision, Method, Purpose, Subject
+from consent.policy_in_force import current_policy_version
 from consent.services.decisions import record_decision
-from features.centre.preferences import LinkError, current_policy_version, subject_ref
+from features.centre.preferences import LinkError, subject_ref
 
 SALT = "features.channels.sms"
 SIGNATURE_LENGTH = 16  # base64 characters: 96 bits

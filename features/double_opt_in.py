@@ -38,9 +38,10 @@ from consent.models import (
     Subject,
     SubscriptionStatus,
 )
+from consent.policy_in_force import current_policy_version
 from consent.services.audit import record_audit
 from consent.services.decisions import record_decision
-from features.centre.preferences import LinkError, current_policy_version, subject_ref
+from features.centre.preferences import LinkError, subject_ref
 
 SALT = "features.double_opt_in"
 # At most this many confirmation emails per person and purpose a day: a form cannot be used

@@ -21,6 +21,7 @@ from django_tasks import task
 
 from consent.models import ConsentEvent, Notification, NotificationStatus
 from consent.services.audit import record_audit
+from features.backoff import Backoff
 from features.centre.preferences import LinkError, make_preference_link
 
 MAX_ATTEMPTS = 5
@@ -28,9 +29,9 @@ ACK_SALT = "consent.notification-ack"
 SENT, RETRY, FAILED, SKIPPED = "sent", "retry", "failed", "skipped"
 
 
-def retry_delay(attempts):
-    """Back off: 1, 5, 25, 125 minutes after the 1st, 2nd, 3rd, 4th failed attempt."""
-    return timedelta(minutes=5 ** max(attempts - 1, 0))
+# Back off: 1, 5, 25, 125 minutes after the 1st, 2nd, 3rd, 4th failed attempt.
+RETRIES = Backoff(first=timedelta(minutes=1), factor=5, max_attempts=MAX_ATTEMPTS)
+retry_delay = RETRIES.delay
 
 
 def ack_url(notification):
@@ -137,7 +138,7 @@ def deliver(notification_id, *, now=None):
             message.send(fail_silently=False)
         except Exception as error:  # any transport failure is retried; the reason is kept, not logged
             notification.last_error = _scrub(error).replace(email, "<recipient>")
-            if notification.attempts >= MAX_ATTEMPTS:
+            if RETRIES.exhausted(notification.attempts):
                 return _give_up(notification, notification.last_error, now)
             notification.save(update_fields=["attempts", "last_error"])
             record_audit(

@@ -3,7 +3,7 @@
 Publishing assigns the next version number of the site, fixes the effective date (a material
 change takes effect no sooner than the site's notice period after publishing), writes the audit
 trail and queues one notification per affected subject who has an email. From the effective date
-`consent.rules.reconsent_floors` makes consents given under older versions of the affected
+`consent.policy_in_force.reconsent_floors` makes consents given under older versions of the affected
 purposes count as needing renewal; nothing here rewrites the ledger.
 """
 

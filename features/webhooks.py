@@ -27,6 +27,7 @@ from django_tasks import task
 from consent import netguard
 from consent.ledger import canonical_time
 from consent.models import AliasKind, Decision, DeliveryStatus, SubjectAlias, Webhook, WebhookDelivery
+from features.backoff import Backoff
 
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 5
@@ -129,9 +130,9 @@ def _enqueue(ids, run_after=None):
     task.enqueue(ids)
 
 
-def retry_delay(attempts):
-    """30 s, 2 min, 8 min ... up to about 22 hours over MAX_ATTEMPTS attempts."""
-    return timedelta(seconds=30 * 4 ** max(attempts - 1, 0))
+# 30 s, 2 min, 8 min ... up to about 22 hours over MAX_ATTEMPTS attempts.
+RETRIES = Backoff(first=timedelta(seconds=30), factor=4, max_attempts=MAX_ATTEMPTS)
+retry_delay = RETRIES.delay
 
 
 def _claim(delivery_id, now):
@@ -174,7 +175,7 @@ def deliver(delivery_id, *, now=None):
     delivery.last_status_code, delivery.last_error = code, error[:300]
     if code is not None and 200 <= code < 300:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
-    elif delivery.attempts >= MAX_ATTEMPTS:
+    elif RETRIES.exhausted(delivery.attempts):
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
     else:
         delivery.next_attempt_at = now + retry_delay(delivery.attempts)

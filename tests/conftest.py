@@ -8,7 +8,7 @@ from django.db import connection
 
 from consent.ledger import drop_guards, install_guards
 from consent.models import LegalBasis, Purpose, Site, Vendor
-from consent.services import first_decision
+from consent.process_caches import caches
 from consent.tokens import make_api_key
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -42,9 +42,10 @@ def ledger_guards(request):
 
 
 @pytest.fixture(autouse=True)
-def forget_known_aliases():
-    """Each test starts with no per-process hint of known visitors (see consent.services.first_decision)."""
-    first_decision.known_aliases.clear()
+def forget_process_caches():
+    """Each test starts with no per-process memory (catalogues, built bodies, known visitors...):
+    the database it was built from was rolled back (see consent.process_caches)."""
+    caches.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +84,12 @@ def site(db):
 def api_key(site):
     _, plaintext = make_api_key(site)
     return plaintext
+
+
+@pytest.fixture
+def auth(api_key):
+    """Request headers carrying the site's API key."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_key}"}
 
 
 @pytest.fixture

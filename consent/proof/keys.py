@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from consent.process_caches import caches
+
 
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -59,6 +61,9 @@ def _signing_key(seed):
     private = Ed25519PrivateKey.from_private_bytes(seed)
     x = b64url(_raw_public(private.public_key()))
     return private, thumbprint(x), x
+
+
+caches.register("proof.signing_key", _signing_key.cache_clear)
 
 
 def signing_key():

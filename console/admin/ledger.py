@@ -3,6 +3,9 @@
 Configuration (sites, purposes, vendors) is edited here; the ledger and the audit trail are
 read-only (the database refuses changes to them anyway); every change or export a staff member
 makes is written to the audit trail through `consent.services.audit.record_audit`.
+
+Over 400 lines on purpose: one ModelAdmin per ledger model, each small; the admin registrations read
+best together.
 """
 
 from datetime import UTC

@@ -25,14 +25,14 @@ from consent.models import (
     Method,
     Notification,
     NotificationStatus,
-    PolicyVersion,
     Purpose,
     RightsRequest,
     Site,
     Subject,
     SubjectAlias,
 )
-from consent.rules import judge, reconsent_floors
+from consent.policy_in_force import current_policy_version, reconsent_floors
+from consent.rules import judge
 from consent.selectors import iso, subject_consents, subject_history, subject_regime
 from consent.services.audit import record_audit
 from consent.services.decisions import record_decision
@@ -117,25 +117,6 @@ def subject_ref(subject_id):
 
 
 # --- what the person sees --------------------------------------------------------------------
-
-
-def policies_in_force(site, now=None):
-    """The latest effective version of each policy kind, and published ones not yet in force."""
-    now = now or timezone.now()
-    published = PolicyVersion.objects.filter(site=site, published_at__isnull=False).order_by("-version")
-    in_force, upcoming = {}, []
-    for policy in published:
-        if policy.effective_at <= now:
-            in_force.setdefault(policy.kind, policy)
-        else:
-            upcoming.append(policy)
-    return in_force, upcoming
-
-
-def current_policy_version(site, now=None):
-    """The number recorded with a decision: the newest policy version in force (any kind)."""
-    in_force, _ = policies_in_force(site, now)
-    return max((p.version for p in in_force.values()), default=None)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from consent.exceptions import ConsentError
 from consent.models import ConsentState, Decision, Method, Purpose, Site, Subject
+from consent.policy_in_force import current_policy_version
 from consent.services.decisions import record_decision
-from features.centre.preferences import LinkError, current_policy_version, subject_ref
+from features.centre.preferences import LinkError, subject_ref
 
 SALT = "features.centre.unsubscribe"
 ONE_CLICK = "List-Unsubscribe=One-Click"

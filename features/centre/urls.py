@@ -19,8 +19,8 @@ urlpatterns = [
     path("preferences/<slug:site_key>/requests", views.preference_request, name="preferences-request"),
     path("preferences/<slug:site_key>/export.<str:fmt>", views.preference_export, name="preferences-export"),
     path("preferences/<slug:site_key>/receipts.json", views.preference_receipts, name="preferences-receipts"),
-    path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
-    path("notices/<str:token>/", views.acknowledge_view, name="acknowledge"),
+    path("u/<str:token>/", channel_views.unsubscribe_view, name="unsubscribe"),
+    path("notices/<str:token>/", channel_views.acknowledge_view, name="acknowledge"),
     path("s/<str:token>", channel_views.sms_opt_out_view, name="sms-opt-out"),
     path("confirm/<str:token>/", channel_views.confirm_subscription_view, name="confirm-subscription"),
 ]

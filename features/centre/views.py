@@ -1,3 +1,9 @@
+"""The preference centre's pages: entry by a signed link or subject token, the person's choices,
+objections, withdrawal, rights requests, exports and receipts. Thin views over
+features.centre.preferences, features.notifications and features.rights; the pages opened from a
+message (unsubscribe, acknowledgement, text-message opt-out, confirmation) are in channel_views.
+"""
+
 import json
 import time
 
@@ -9,18 +15,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from consent import jurisdiction
 from consent.client_ip import client_ip
 from consent.exceptions import ConsentError
 from consent.models import Decision, LegalBasis, Notification, RightsRequest, RightsRequestKind
+from consent.policy_in_force import policies_in_force
 from consent.proof import receipts as proof_receipts
 from consent.selectors import subject_regime
 from consent.services.minors import is_minor
 from features import ccpa, double_opt_in, notifications, rights
-from features.centre import preferences, unsubscribe
+from features.centre import preferences
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
 # Thin views over features.centre.preferences, features.centre.unsubscribe, features.notifications and features.rights.
@@ -29,7 +35,7 @@ CENTRE_SESSION_SECONDS = 3600
 SUPPORTED_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
-def _language(request, site=None):
+def page_language(request, site=None):
     """?lang= (remembered for the session), then the browser's Accept-Language, then the site default."""
     asked = request.GET.get("lang")
     if asked in SUPPORTED_LANGUAGES:
@@ -55,7 +61,7 @@ def _request_info(request, language, site=None):
     }
 
 
-def _link_error(request, error, language, site=None):
+def link_error_page(request, error, language, site=None):
     """A clear page for a link or token that opens nothing; never anybody's data."""
     with translation.override(language):
         titles = {
@@ -120,7 +126,7 @@ def _site(site_key):
 def preference_centre(request, site_key):
     """Entry with ?link= or ?token=, then the centre itself (from the session)."""
     site = preferences.site_or_none(site_key)
-    language = _language(request, site)
+    language = page_language(request, site)
     try:
         if site is None:
             raise preferences.LinkError(404, "unknown")
@@ -139,7 +145,7 @@ def preference_centre(request, site_key):
             return redirect(f"{reverse('consent:preferences', args=[site.key])}?lang={language}")
         subject_id = _centre_subject(request, site)
     except preferences.LinkError as error:
-        return _link_error(request, error, language, site)
+        return link_error_page(request, error, language, site)
     return _render_centre(request, site, subject_id, language)
 
 
@@ -210,7 +216,7 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
             )
             if row.expired:
                 row.state_label = labels["state"]["expired"]
-        in_force, upcoming = preferences.policies_in_force(site)
+        in_force, upcoming = policies_in_force(site)
         for policy in list(in_force.values()) + upcoming:
             policy.kind_label = labels["policy"].get(policy.kind, policy.kind)
         history = preferences.subject_history(subject_id)
@@ -251,10 +257,10 @@ def _centre_action(request, site_key, action):
     """Run one POST action for the subject of this session, then redirect back (or show errors)."""
     try:
         site = _site(site_key)
-        language = _language(request, site)
+        language = page_language(request, site)
         subject_id = _centre_subject(request, site)
     except preferences.LinkError as error:
-        return _link_error(request, error, _language(request), None)
+        return link_error_page(request, error, page_language(request), None)
     with translation.override(language):
         try:
             message = action(site, subject_id, language)
@@ -263,7 +269,7 @@ def _centre_action(request, site_key, action):
                 request, site, subject_id, language, errors=error.fields or {"": [error.message]}, status=error.status
             )
         except preferences.LinkError as error:
-            return _link_error(request, error, language, site)
+            return link_error_page(request, error, language, site)
         if message:
             messages.success(request, message)
     return redirect(reverse("consent:preferences", args=[site.key]) + "#status")
@@ -349,9 +355,9 @@ def preference_export(request, site_key, fmt):
         site = _site(site_key)
         subject_id = _centre_subject(request, site)
     except preferences.LinkError as error:
-        return _link_error(request, error, _language(request), None)
+        return link_error_page(request, error, page_language(request), None)
     if fmt not in ("json", "csv"):
-        return _link_error(request, preferences.LinkError(404, "unknown"), _language(request, site), site)
+        return link_error_page(request, preferences.LinkError(404, "unknown"), page_language(request, site), site)
     stamp = timezone.now().strftime("%Y%m%d")
     if fmt == "json":
         body = json.dumps(preferences.export_records(site, subject_id), indent=2, ensure_ascii=False)
@@ -370,7 +376,7 @@ def preference_receipts(request, site_key):
         site = _site(site_key)
         subject_id = _centre_subject(request, site)
     except preferences.LinkError as error:
-        return _link_error(request, error, _language(request), None)
+        return link_error_page(request, error, page_language(request), None)
     data = {
         "keys": request.build_absolute_uri(reverse("ledger-keys")),
         "receipts": proof_receipts.subject_receipts(site, subject_id),
@@ -383,56 +389,3 @@ def preference_receipts(request, site_key):
     response["Content-Disposition"] = f'attachment; filename="consent-receipts-{site.key}-{stamp}.json"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-@csrf_exempt  # authorised by the signed URL; RFC 8058 senders post without any cookie
-@require_http_methods(["GET", "POST"])
-def unsubscribe_view(request, token):
-    """GET: a confirmation page (no change). POST List-Unsubscribe=One-Click: withdraw at once."""
-    language = _language(request)
-    try:
-        site, subject_id, purpose = unsubscribe.read_unsubscribe_token(token)
-    except preferences.LinkError as error:
-        return _link_error(request, error, language)
-    language = _language(request, site)
-    with translation.override(language):
-        context = {"site": site, "language": language, "purpose_name": purpose.text(language, "name")}
-        if request.method == "GET":
-            context["done"] = unsubscribe.is_unsubscribed(subject_id, purpose)
-            return render(request, "consent/unsubscribe.html", context)
-        if request.POST.get("List-Unsubscribe") != "One-Click":
-            context["error"] = _("The request did not say List-Unsubscribe=One-Click.")
-            return render(request, "consent/unsubscribe.html", context, status=400)
-        unsubscribe.unsubscribe(
-            site,
-            subject_id,
-            purpose,
-            ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            jurisdiction=jurisdiction.resolve(site, request.META, client_ip(request))[0],
-        )
-        context["done"] = True
-        return render(request, "consent/unsubscribe.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def acknowledge_view(request, token):
-    """The acknowledgement link of a policy-change email: GET shows the notice, POST marks it read."""
-    language = _language(request)
-    try:
-        notice = notifications.read_ack_token(token)
-    except preferences.LinkError as error:
-        return _link_error(request, error, language)
-    language = _language(request, notice.site)
-    with translation.override(language):
-        if request.method == "POST":
-            notifications.acknowledge(notice, via="email_link")
-            notice.refresh_from_db()
-        context = {
-            "site": notice.site,
-            "language": language,
-            "notice": notice,
-            "policy": notice.policy_version,
-            "done": notice.acknowledged_at is not None,
-        }
-        return render(request, "consent/acknowledge.html", context)

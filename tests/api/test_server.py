@@ -20,11 +20,6 @@ def client():
     return APIClient()
 
 
-@pytest.fixture
-def auth(api_key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_key}"}
-
-
 def body(**overrides):
     data = {"id": str(uuid.uuid4()), "decisions": {"marketing_email": "granted", "analytics": "granted"}}
     data.update(overrides)

@@ -2,6 +2,9 @@
 
 Each test creates its own site with a published banner, opens the platform's demo host page
 for it (served under a strict CSP) or a page of another origin, and drives the banner.
+
+Over 400 lines on purpose: one browser session setup shared by every banner scenario; each test
+stays short.
 """
 
 import json
@@ -11,13 +14,13 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import OperationalError
 from django.utils import timezone
 
 from consent.models import ConsentEvent, ConsentState, DecisionReceipt, LegalBasis, PolicyVersion, Purpose, Site
 from cookies.models import CookieDeclaration, ObservedCookie
 from cookies.services import publish_banner
 from tests.browser.conftest import axe_violations
+from tests.live import read, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,34 +116,6 @@ def next_activation(page):
 
 def demo(page, live_server):
     return open_page(page, f"{live_server.url}/demo/{KEY}/")
-
-
-def read(query, attempts=50):
-    """Run a read on the server's database; SQLite's shared in-memory database may report
-    "table is locked" while the live server thread is writing: retry then."""
-    for attempt in range(attempts):
-        try:
-            return query()
-        except OperationalError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05)
-
-
-def wait_for(page, check, timeout=8.0):
-    """Poll the server until `check()` is truthy (decisions are posted asynchronously).
-
-    Waiting through the page lets Playwright run route handlers meanwhile.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read(check)
-        if value or time.monotonic() > deadline:
-            return value
-        if page is None:
-            time.sleep(0.1)
-        else:
-            page.wait_for_timeout(100)
 
 
 def states(site):

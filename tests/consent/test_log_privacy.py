@@ -7,7 +7,7 @@ import pytest
 from django.core import signing
 from django.test import Client
 
-from api import views as api_views
+from api import server as api_server
 from consent.log_privacy import RedactPersonalData, redact
 from consent.tokens import sign_subject_token
 from features.centre import unsubscribe
@@ -31,7 +31,7 @@ def test_a_500_under_a_subject_path_logs_neither_the_reference_nor_its_echo(site
     def crash(site, ref):
         raise RuntimeError(f"lookup failed for {ref!r} (ada@example.test)")
 
-    monkeypatch.setattr(api_views, "find_subject", crash)
+    monkeypatch.setattr(api_server, "find_subject", crash)
     client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {api_key}")
     response = client.get(f"/api/v1/subjects/{REF}/consents?subject_token=abc{REF}")
     assert response.status_code == 500

@@ -1,20 +1,11 @@
 """Sign-in lock-out keys and the one client-address helper every part of the platform reads."""
 
-import pytest
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from consent.client_ip import client_ip
 from consent.roles import DPO
 from console.signin import FAILED_MESSAGE, MAX_FAILURES, failures, normalise_username
 from tests.staff import PASSWORD, current_code, make_staff
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _request(**meta):

@@ -20,11 +20,6 @@ def client():
     return APIClient()
 
 
-@pytest.fixture
-def auth(api_key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_key}"}
-
-
 def banner(client, visitor, decisions, **extra):
     body = {"id": str(uuid.uuid4()), "visitor_id": visitor, "decisions": decisions, "method": "custom", **extra}
     response = client.post("/api/v1/sites/acme/decisions", body, format="json")

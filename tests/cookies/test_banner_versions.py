@@ -6,7 +6,7 @@ from django.db import DatabaseError, transaction
 from consent.exceptions import ConsentError, NotFound
 from consent.models import AuditEvent, Purpose
 from cookies.models import BannerVersion, CookieDeclaration
-from cookies.services import banner_config, publish_banner
+from cookies.services import banner_config, publish_banner, publish_banner_draft, save_banner_draft
 
 TEXTS = {
     "en": {
@@ -73,3 +73,19 @@ def test_missing_texts_are_named(site):
 def test_no_published_banner_is_not_found(site):
     with pytest.raises(NotFound):
         banner_config(site, "en")
+
+
+@pytest.mark.django_db
+def test_drafts_are_written_through_one_service_that_validates_and_audits(site):
+    draft = save_banner_draft(site, TEXTS)
+    again = save_banner_draft(site, {**TEXTS, "en": {**TEXTS["en"], "title": "New"}}, draft=draft)
+    assert again.pk == draft.pk and again.texts["en"]["title"] == "New"
+    assert AuditEvent.objects.filter(action="banner.draft_saved", site=site).count() == 2
+    with pytest.raises(ConsentError) as missing:
+        save_banner_draft(site, {"en": {"title": "Only a title"}}, draft=draft)
+    assert missing.value.code == "banner.invalid"
+    published = publish_banner_draft(draft)
+    with pytest.raises(ConsentError) as frozen:
+        save_banner_draft(site, TEXTS, draft=published)
+    assert frozen.value.code == "banner.not_a_draft"
+    assert BannerVersion.objects.get(pk=draft.pk).texts["en"]["title"] == "New"

@@ -2,7 +2,6 @@
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -14,13 +13,6 @@ from tests.staff import make_staff, sign_in
 
 URL = "/api/v1/sites/acme/observed-cookies"
 ORIGIN = "https://www.acme.test"
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

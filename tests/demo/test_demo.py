@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from consent.ledger import verify_chain
@@ -179,7 +180,7 @@ def test_history_records_a_verifiable_realistic_ledger():
 
 
 def test_history_days_are_bounded():
-    with pytest.raises(Exception, match="--history"):
+    with pytest.raises(CommandError, match="--history"):
         call_command("load_demo", "--history", "0", stdout=StringIO())
 
 

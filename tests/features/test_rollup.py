@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Max, Sum
 
@@ -153,7 +154,7 @@ def test_the_command_and_the_task(history):
     result = roll_up_stats.enqueue()
     assert result.return_value == {"acme": 1}
     assert roll_up_stats.enqueue("acme").return_value == {"acme": 0}
-    with pytest.raises(Exception, match="No site"):
+    with pytest.raises(CommandError, match="No site"):
         call_command("rollup_stats", "--site", "nope")
 
 

@@ -4,10 +4,7 @@ test client, real database)."""
 
 import json
 import re
-import time
 import uuid
-
-from django.db import OperationalError
 
 from consent.models import ConsentEvent, ConsentState
 from consent.services.subjects import find_subject
@@ -15,6 +12,7 @@ from consent.tokens import make_api_key
 from cookies.models import CookieDeclaration
 from demo.loader import load_site, spec_for
 from features.centre.preferences import make_preference_link
+from tests.live import read, wait_for  # noqa: F401  (re-exported to the seed tests)
 
 
 def load(key):
@@ -91,28 +89,6 @@ def methods(subject_id, purpose_key):
             "seq"
         )
     ]
-
-
-def read(query, attempts=50):
-    """A read of the live server's database; SQLite's shared in-memory database may say
-    "table is locked" while the server thread writes: retry then."""
-    for attempt in range(attempts):
-        try:
-            return query()
-        except OperationalError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05)
-
-
-def wait_for(page, check, timeout=8.0):
-    """Poll the server until `check()` is truthy, waiting through the page (decisions are async)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read(check)
-        if value or time.monotonic() > deadline:
-            return value
-        page.wait_for_timeout(100)
 
 
 def banner_states(site):

@@ -17,7 +17,6 @@ from consent.exceptions import ConsentError
 from consent.models import ConsentEvent, Method, RightsRequest
 from features.rights import add_months, extend_rights_request
 from tests.seeds.helpers import (
-    Backend,
     banner_states,
     load,
     methods,
@@ -34,11 +33,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     return load("bizsoft")
-
-
-@pytest.fixture
-def backend(client, site):
-    return Backend(client, site)
 
 
 def customer(backend, ref="customer-1", decisions=None):

@@ -17,7 +17,7 @@ import pytest
 from consent.models import ConsentEvent, SubjectAlias
 from consent.tokens import sign_subject_token
 from demo.crm import DOMAINS
-from tests.seeds.helpers import Backend, banner_decision, load, methods, open_centre
+from tests.seeds.helpers import banner_decision, load, methods, open_centre
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     return load("crm")
-
-
-@pytest.fixture
-def backend(client, site):
-    return Backend(client, site)
 
 
 def test_one_controller_many_domains(client, site):

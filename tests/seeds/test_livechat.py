@@ -18,7 +18,7 @@ from consent.exceptions import ConsentError
 from consent.models import ConsentEvent, Method, PolicyKind, RightsRequest, Subject, SubjectAlias
 from features.policies import create_draft, publish_policy
 from features.rights import complete_rights_request, extend_rights_request
-from tests.seeds.helpers import Backend, banner_states, load, open_centre, open_demo, optional_cookies, wait_for
+from tests.seeds.helpers import banner_states, load, open_centre, open_demo, optional_cookies, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     return load("livechat")
-
-
-@pytest.fixture
-def backend(client, site):
-    return Backend(client, site)
 
 
 def visitor(backend, ref="customer-1", decisions=None):

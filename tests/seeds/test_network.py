@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from consent.models import ConsentEvent, Method, Notification, PolicyKind, Subject
 from features.policies import create_draft, publish_policy
-from tests.seeds.helpers import Backend, banner_states, load, methods, open_centre, open_demo, path_of, wait_for
+from tests.seeds.helpers import banner_states, load, methods, open_centre, open_demo, path_of, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     return load("network")
-
-
-@pytest.fixture
-def backend(client, site):
-    return Backend(client, site)
 
 
 def member(backend, ref="member-1", decisions=None, **extra):
