@@ -152,12 +152,7 @@ def gvl_subset(site, language):
     return subset
 
 
-def gdpr_applies(site):
-    """Whether the GDPR applies to the site's visitors: its regime asks for opt-in consent."""
-    return site.regime == "opt_in"
-
-
-def tcf_config(site, chunk_url, gvl_url):
+def tcf_config(site, chunk_url, gvl_url, *, gdpr_applies):
     """What the embed gives the TCF chunk on a TCF site (None elsewhere): CMP identity, where to
     load the vendor list, the publisher's country, purposes and restrictions."""
     tcf = site_tcf(site)
@@ -175,7 +170,7 @@ def tcf_config(site, chunk_url, gvl_url):
     return {
         "cmp_id": settings.TCF_CMP_ID,
         "cmp_version": settings.TCF_CMP_VERSION,
-        "gdpr_applies": gdpr_applies(site),
+        "gdpr_applies": gdpr_applies,
         "gvl_url": gvl_url,
         "gvl_version": gvl.version,
         "policy_version": gvl.tcf_policy_version,

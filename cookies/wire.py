@@ -9,6 +9,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 
+from consent.regimes import OPT_IN
 from cookies.regime_config import regime_fields
 from cookies.services import banner_config
 from cookies.tcf import tcf_config
@@ -125,13 +126,15 @@ def embed_config(site, language=None, *, now=None, banner=None, jurisdiction="")
         "consent_mode": config["consent_mode"],
         "css_url": _static_url("consent/banner.css"),
     }
-    # TCF sites only: the TCF chunk (a second script, see docs/tcf.md) and what it needs.
+    regime = regime_fields(site, jurisdiction)
+    # TCF sites only: the TCF chunk (a second script, see docs/tcf.md) and what it needs; the GDPR
+    # applies where the visitor's regime asks for opt-in consent.
     gvl_url = reverse("embed-tcf-gvl", args=[site.key]) + f"?lang={config['language']}"
-    tcf = tcf_config(site, _static_url("consent/tcf.js"), gvl_url)
+    tcf = tcf_config(site, _static_url("consent/tcf.js"), gvl_url, gdpr_applies=regime["regime"]["name"] == OPT_IN)
     if tcf is not None:
         lean["chunks"] = [tcf["chunk"]]
         lean["tcf"] = tcf
-    for name, value in regime_fields(site, jurisdiction).items():
+    for name, value in regime.items():
         lean[name] = [*lean.get(name, []), *value] if name == "chunks" else value
     return lean
 

@@ -95,6 +95,12 @@ def test_an_opt_out_site_says_the_gdpr_does_not_apply():
     assert embed_config(daily)["tcf"]["gdpr_applies"] is False
 
 
+def test_the_gdpr_applies_by_the_visitors_place_not_the_sites_default():
+    daily = make_tcf_site()  # an opt-in site by default
+    assert embed_config(daily, jurisdiction="FR")["tcf"]["gdpr_applies"] is True
+    assert embed_config(daily, jurisdiction="US-CA")["tcf"]["gdpr_applies"] is False
+
+
 def test_the_vendor_list_is_served_from_this_host_with_the_sites_vendors_only(client):
     make_tcf_site()
     response = client.get("/c/daily/tcf/vendor-list.json?lang=fr", HTTP_ACCEPT_ENCODING="identity")
