@@ -225,7 +225,8 @@ def install_guards(connection, tables=None):
                         function = "consent_guard_event_delete"
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
                     cursor.execute(
-                        f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} EXECUTE FUNCTION {function}()"
+                        f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} "
+                        f"EXECUTE FUNCTION {function}()"
                     )
                 elif connection.vendor == "sqlite":
                     when = f"WHEN {condition}" if condition else ""

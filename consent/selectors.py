@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from consent.ledger import canonical_time
-from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, Subject, SubjectAlias
+from consent.models import AliasKind, ConsentEvent, ConsentState, PolicyVersion, Purpose, Subject, SubjectAlias
 from consent.regimes import regime_for
 from consent.rules import judge, reconsent_floors, vendor_allowed
 
@@ -199,3 +199,14 @@ def _known_states(site, purpose, refs, vendor):
         }
     jurisdictions = latest_jurisdictions(set(by_ref.values()))
     return {ref: (states.get(sid), vendor_states.get(sid), jurisdictions.get(sid, "")) for ref, sid in by_ref.items()}
+
+
+def coming_policy_change(site, now=None):
+    """The next published material policy change not yet in effect (its notice period), or None."""
+    return (
+        PolicyVersion.objects.filter(
+            site=site, published_at__isnull=False, material=True, effective_at__gt=now or timezone.now()
+        )
+        .order_by("effective_at", "version")
+        .first()
+    )

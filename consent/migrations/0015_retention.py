@@ -73,9 +73,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="consent.site"
-                    ),
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="consent.site"),
                 ),
             ],
             options={"ordering": ["site", "id"]},

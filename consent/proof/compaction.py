@@ -113,7 +113,10 @@ def check_compactions(sites, only_site=None, published=None):
         pairs = list(pairs.iterator(chunk_size=BATCH))
         if len(pairs) != compaction.event_count or removed_root(pairs) != compaction.removed_root:
             problems.append(
-                (site_key, f"{label}: its removed events differ from its signed root (signed "
-                 f"{compaction.event_count}, found {len(pairs)})")
+                (
+                    site_key,
+                    f"{label}: its removed events differ from its signed root (signed "
+                    f"{compaction.event_count}, found {len(pairs)})",
+                )
             )
     return problems

@@ -10,7 +10,11 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ENTRIES = [{ source: "src/main.js", output: "banner.js" }];
+const ENTRIES = [
+  { source: "src/main.js", output: "banner.js" },
+  // Loaded only while a material policy change is in its notice period (cookies/wire.py).
+  { source: "src/notice.js", output: "notice.js" },
+];
 const TARGET = ["es2020"];
 // Fields of the runtime's state object (src/state.js) that no configuration, DOM or public API
 // shares: their names are shortened in the bundle.

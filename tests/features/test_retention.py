@@ -100,9 +100,7 @@ def test_later_decisions_chain_on_and_verify(aged):
 
 
 def test_the_database_refuses_to_delete_an_event_without_its_tombstone(aged):
-    superseded = ConsentEvent.objects.exclude(
-        id__in=ConsentState.objects.values_list("event_id", flat=True)
-    ).first()
+    superseded = ConsentEvent.objects.exclude(id__in=ConsentState.objects.values_list("event_id", flat=True)).first()
     with pytest.raises(DatabaseError, match="refused|immutable"), transaction.atomic():
         ConsentEvent.objects.filter(pk=superseded.pk).delete()
     assert ConsentEvent.objects.filter(pk=superseded.pk).exists()

@@ -16,11 +16,12 @@ export function gtagUpdate(win) {
 }
 
 /**
- * A decide(method, {key: 0|1}) bound to the page. `hooks.withdrawn()` is called when a granted
+ * A decide(method, {key: 0|1}, vendors) bound to the page; `vendors` ({"purpose vendor": 0|1},
+ * from the preferences dialog) are choices of single companies within a purpose (kept as `x`). `hooks.withdrawn()` is called when a granted
  * purpose was refused (the UI then offers a reload).
  */
 export function createDecide({ win, doc, queue, gate, hooks }) {
-  return function decide(method, d) {
+  return function decide(method, d, vendors = {}) {
     const s = state.stored, prev = s ? s.d : {}, keep = method === "gpc" && s;
     const withdrawn = Object.keys(d).filter((k) => !d[k] && prev[k] === 1);
     state.stored = {
@@ -30,6 +31,7 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       d: Object.assign({}, prev, d),
       t: keep ? s.t : Date.now(),
       m: method,
+      x: Object.assign({}, s?.x, vendors),
     };
     saveChoice(doc, win.location);
     if (withdrawn.length) {
@@ -57,6 +59,10 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       language: state.language,
     };
     if (state.token) body.subject_token = state.token;
+    Object.keys(vendors).forEach((pv) => {
+      const [p, v] = pv.split(" "), b = (body.vendors = body.vendors || {});
+      (b[v] = b[v] || {})[p] = vendors[pv] ? "granted" : "denied";
+    });
     queue.add(body);
     gtagUpdate(win);
     gate.activate();

@@ -88,6 +88,12 @@ export function createUI({ win, doc, css, decide }) {
         const key = li.dataset.k;
         li.lastChild.textContent = byKey[key]?.description || "";
         li.append(...describe(details, key).map((line) => h("p", { class: "v" }, line)));
+        // A switch per company the purpose shares data with: refusing one keeps the others.
+        (byKey[key]?.vendors || []).forEach((v) => {
+          const pv = key + " " + v;
+          li.append(h("label", { class: "vv" },
+            h("input", { type: "checkbox", "data-pv": pv, checked: state.stored?.x?.[pv] !== 0 }), details.vendors[v]?.name || v));
+        });
       });
     }, () => 0);
   }
@@ -113,10 +119,15 @@ export function createUI({ win, doc, css, decide }) {
     if (a === "close") return close();
     if (a === "reload") return win.location.reload();
     if (a === "note") return note.remove();
-    const d = {};
+    const d = {}, x = {};
     state.asked.forEach((p) => (d[p.key] = a === "accept" ? 1 : a === "reject" ? 0 : +root.getElementById("p-" + p.key).checked));
+    // Per-company choices go with a save: those refused, and those allowed again.
+    if (a === "save") root.querySelectorAll("[data-pv]").forEach((i) => {
+      const pv = i.dataset.pv;
+      if (!i.checked || state.stored?.x?.[pv] === 0) x[pv] = +i.checked;
+    });
     hide();
-    decide(a === "accept" ? "accept_all" : a === "reject" ? "reject_all" : "custom", d);
+    decide(a === "accept" ? "accept_all" : a === "reject" ? "reject_all" : "custom", d, x);
   }
   function onKey(e) {
     if (e.key === "Escape") {
