@@ -18,8 +18,6 @@ SITE = {
         # The languages of its country domains (.de, .pl, .com.tr, .com.br, .es, .fr; English elsewhere).
         "languages": ["en", "de", "es", "fr", "pl", "pt", "tr"],
         "default_language": "en",
-        # "We keep consent records for as long as they are needed as proof": superseded ones six years.
-        "retention_days": 6 * 365,
         "regime": "opt_in",
         "regime_by_country": {"US-CA": "opt_out"},
         "consent_lifetime_days": 180,
