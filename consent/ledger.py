@@ -194,11 +194,12 @@ def _existing(connection, tables):
     return [t for t in (tables or GUARDED_TABLES) if t in present], present
 
 
-def install_guards(connection, tables=None):
+def install_guards(connection, tables=None, *, compaction=True):
     """Create the triggers that refuse UPDATE, DELETE and TRUNCATE (on PostgreSQL and SQLite).
 
     Without `tables`, every guarded table, the chain-head guard of subjects and the triggers that
-    keep what recorded consents mean (MEANING_GUARDS).
+    keep what recorded consents mean (MEANING_GUARDS). `compaction=False` refuses every DELETE
+    of events, even behind a tombstone (as before retention existed).
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -208,7 +209,7 @@ def install_guards(connection, tables=None):
             install_meaning_guards(cursor, connection.vendor)
         existing, present = _existing(connection, tables)
         # Until the tombstones' table exists (older migrations), events may not be deleted at all.
-        deletable = "consent_compactedevent" in present
+        deletable = compaction and "consent_compactedevent" in present
         for table in existing:
             column = GUARDED_TABLES[table]
             for op in ("UPDATE", "DELETE"):

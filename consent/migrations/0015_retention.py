@@ -16,6 +16,7 @@ def guard(apps, schema_editor):
 
 def unguard(apps, schema_editor):
     drop_guards(schema_editor.connection, NEW_TABLES)
+    install_guards(schema_editor.connection, ["consent_consentevent"], compaction=False)
 
 
 class Migration(migrations.Migration):
