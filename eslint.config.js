@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["static/consent/banner.js", "static/consent/tcf.js", "static/consent/tcf-stub.js", "static/consent/regime.js", "static/consent/domains.js", "static/consent/banner-preview.js", "static/consent/demo/**", "staticfiles/**", "node_modules/**", ".venv/**", "var/**"] },
+  { ignores: ["static/consent/banner.js", "static/consent/tcf.js", "static/consent/tcf-stub.js", "static/consent/regime.js", "static/consent/domains.js", "static/consent/banner-preview.js", "static/consent/notice.js", "static/consent/prefs.js", "static/consent/demo/**", "staticfiles/**", "node_modules/**", ".venv/**", "var/**"] },
   js.configs.recommended,
   {
     files: ["static/consent/src/**/*.js"],

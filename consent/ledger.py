@@ -23,6 +23,8 @@ GUARDED_TABLES = {
     "cookies_bannerversion": "published_at",
     "consent_decisionreceipt": None,
     "consent_ledgercheckpoint": None,
+    "consent_ledgercompaction": None,
+    "consent_compactedevent": None,
 }
 
 # UPDATEs a guarded table lets through: a receipt may only lose its subject reference (erasure
@@ -43,6 +45,26 @@ _ALLOWED_UPDATES = {
         ),
     },
 }
+
+# DELETEs a guarded table lets through: retention (features/retention.py) may remove an event only
+# once its tombstone, with the same id and hash, is recorded (docs/retention.md). PostgreSQL
+# refuses subqueries in a trigger's WHEN, so there the check lives in its own function.
+_ALLOWED_DELETES = {
+    "consent_consentevent": {
+        "sqlite": "EXISTS (SELECT 1 FROM consent_compactedevent c WHERE c.id = OLD.id AND c.hash = OLD.hash)",
+    },
+}
+_PG_EVENT_DELETE_FUNCTION = """
+CREATE OR REPLACE FUNCTION consent_guard_event_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM consent_compactedevent c WHERE c.id = OLD.id AND c.hash = OLD.hash) THEN
+        RAISE EXCEPTION 'DELETE on consent_consentevent is refused: the row is immutable'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN OLD;
+END
+$$;
+"""
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION consent_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -166,31 +188,46 @@ def _trigger_name(table, op):
     return f"{table}_no_{op.lower()}"
 
 
-def install_guards(connection, tables=None):
+def _existing(connection, tables):
+    """The guarded tables that exist: a migration older than a table installs guards without it."""
+    present = set(connection.introspection.table_names())
+    return [t for t in (tables or GUARDED_TABLES) if t in present], present
+
+
+def install_guards(connection, tables=None, *, compaction=True):
     """Create the triggers that refuse UPDATE, DELETE and TRUNCATE (on PostgreSQL and SQLite).
 
     Without `tables`, every guarded table, the chain-head guard of subjects and the triggers that
-    keep what recorded consents mean (MEANING_GUARDS).
+    keep what recorded consents mean (MEANING_GUARDS). `compaction=False` refuses every DELETE
+    of events, even behind a tombstone (as before retention existed).
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+            cursor.execute(_PG_EVENT_DELETE_FUNCTION)
         if tables is None:
             install_meaning_guards(cursor, connection.vendor)
-        for table in tables or GUARDED_TABLES:
+        existing, present = _existing(connection, tables)
+        # Until the tombstones' table exists (older migrations), events may not be deleted at all.
+        deletable = compaction and "consent_compactedevent" in present
+        for table in existing:
             column = GUARDED_TABLES[table]
             for op in ("UPDATE", "DELETE"):
                 name = _trigger_name(table, op)
                 condition = f"OLD.{column} IS NOT NULL" if column else ""
-                allowed = _ALLOWED_UPDATES.get(table, {}).get(connection.vendor) if op == "UPDATE" else None
+                allowed = (_ALLOWED_UPDATES if op == "UPDATE" else _ALLOWED_DELETES).get(table, {})
+                allowed = allowed.get(connection.vendor) if op == "UPDATE" or deletable else None
                 if allowed:
                     condition = f"NOT coalesce({allowed}, false)"
                 if connection.vendor == "postgresql":
                     when = f"WHEN ({condition})" if condition else ""
+                    function = "consent_refuse_change"
+                    if op == "DELETE" and table in _ALLOWED_DELETES and deletable:
+                        function = "consent_guard_event_delete"
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
                     cursor.execute(
                         f"CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW {when} "
-                        f"EXECUTE FUNCTION consent_refuse_change()"
+                        f"EXECUTE FUNCTION {function}()"
                     )
                 elif connection.vendor == "sqlite":
                     when = f"WHEN {condition}" if condition else ""
@@ -248,7 +285,7 @@ def drop_guards(connection, tables=None):
     with connection.cursor() as cursor:
         if tables is None:
             drop_meaning_guards(cursor, connection.vendor)
-        for table in tables or GUARDED_TABLES:
+        for table in _existing(connection, tables)[0]:
             for op in ("UPDATE", "DELETE", "TRUNCATE"):
                 name = _trigger_name(table, op)
                 if connection.vendor == "postgresql":

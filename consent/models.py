@@ -99,6 +99,20 @@ class Site(models.Model):
         default=180, validators=[MinValueValidator(1), MaxValueValidator(395)]
     )
     notice_period_days = models.PositiveIntegerField(default=30)
+    # Retention (`manage.py apply_retention`, docs/retention.md): superseded consent events older
+    # than this are compacted away (the decision in force always stays); empty keeps them all.
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(36500)],
+        help_text="Days superseded consent records are kept; empty: kept for ever.",
+    )
+    data_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(36500)],
+        help_text="Days analytics data (daily consent statistics, webhook delivery logs) is kept; empty: for ever.",
+    )
     ip_handling = models.CharField(max_length=16, choices=IpHandling.choices, default=IpHandling.TRUNCATED)
     age_of_digital_consent = models.PositiveSmallIntegerField(
         default=16, validators=[MinValueValidator(13), MaxValueValidator(18)]
@@ -780,3 +794,49 @@ class PendingSubscription(models.Model):
 
     def __str__(self):
         return f"subscription {self.pk} {self.status}"
+
+
+class LedgerCompaction(models.Model):
+    """One retention run over a site's ledger: which superseded events it removed, as a Merkle
+    root over their (id, hash) leaves, signed with the ledger key. Append-only."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    cutoff = models.DateTimeField(help_text="Superseded events recorded before this were removed.")
+    checkpoint = models.ForeignKey(
+        LedgerCheckpoint, on_delete=models.PROTECT, related_name="+", help_text="Signed just before the removal."
+    )
+    event_count = models.BigIntegerField()
+    removed_root = models.CharField(max_length=64)
+    kid = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["site", "id"]
+
+    def __str__(self):
+        return f"compaction {self.pk} of site {self.site_id}: {self.event_count} events"
+
+
+class CompactedEvent(models.Model):
+    """What stays of an event removed by retention: its place in the chain and its hash, no content.
+
+    The chain still links through it and older checkpoints still recompute; the personal data
+    (time, address, agent, evidence, the decision) is gone. Append-only.
+    """
+
+    id = models.BigIntegerField(primary_key=True, help_text="The removed event's id.")
+    compaction = models.ForeignKey(LedgerCompaction, on_delete=models.PROTECT, related_name="events")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", db_index=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", db_index=False)
+    seq = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+    receipt_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subject", "seq"], name="compacted_seq_unique_per_subject")]
+        indexes = [models.Index(fields=["site", "id"], name="compacted_site_id")]
+
+    def __str__(self):
+        return f"compacted event {self.pk}"

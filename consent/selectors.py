@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from consent.ledger import canonical_time
-from consent.models import AliasKind, ConsentEvent, ConsentState, Purpose, Subject, SubjectAlias
+from consent.models import AliasKind, ConsentEvent, ConsentState, PolicyVersion, Purpose, Subject, SubjectAlias
 from consent.policy_in_force import reconsent_floors
 from consent.regimes import regime_for
 from consent.rules import judge, vendor_allowed
@@ -200,3 +200,14 @@ def _known_states(site, purpose, refs, vendor):
         }
     jurisdictions = latest_jurisdictions(set(by_ref.values()))
     return {ref: (states.get(sid), vendor_states.get(sid), jurisdictions.get(sid, "")) for ref, sid in by_ref.items()}
+
+
+def coming_policy_change(site, now=None):
+    """The next published material policy change not yet in effect (its notice period), or None."""
+    return (
+        PolicyVersion.objects.filter(
+            site=site, published_at__isnull=False, material=True, effective_at__gt=now or timezone.now()
+        )
+        .order_by("effective_at", "version")
+        .first()
+    )

@@ -7,41 +7,14 @@ that runtime, styles and configuration fit in one small response.
 
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from consent.regimes import OPT_IN
+from consent.selectors import coming_policy_change
 from cookies.regime_config import regime_fields
 from cookies.services import banner_config
 from cookies.tcf import tcf_config
-
-# Texts the runtime needs besides the required banner texts; a published version may override
-# any of them. Other languages fall back to English.
-RUNTIME_TEXTS = {
-    "en": {
-        "prefs_title": "Privacy preferences",
-        "dismiss_notice": "Closing this banner refuses all optional cookies.",
-        "essential_label": "Always on",
-        "gpc_notice": "Global Privacy Control signal honoured: sale, sharing and targeted advertising stay off.",
-        "reload_notice": "Your withdrawal is saved. Reload the page to complete it.",
-        "reload": "Reload",
-        "policy_link": "Privacy policy",
-        "close": "Close",
-        "vendors_label": "Vendors",
-        "cookies_label": "Cookies and storage",
-    },
-    "fr": {
-        "prefs_title": "Préférences de confidentialité",
-        "dismiss_notice": "Fermer ce bandeau refuse tous les cookies facultatifs.",
-        "essential_label": "Toujours actif",
-        "gpc_notice": "Signal Global Privacy Control respecté : vente, partage et publicité ciblée restent désactivés.",
-        "reload_notice": "Votre retrait est enregistré. Rechargez la page pour le terminer.",
-        "reload": "Recharger",
-        "policy_link": "Politique de confidentialité",
-        "close": "Fermer",
-        "vendors_label": "Partenaires",
-        "cookies_label": "Cookies et stockage",
-    },
-}
+from cookies.texts import RUNTIME_TEXTS
 
 
 def _static_url(path):
@@ -125,6 +98,7 @@ def embed_config(site, language=None, *, now=None, banner=None, jurisdiction="")
         "cookies": cookies,
         "consent_mode": config["consent_mode"],
         "css_url": _static_url("consent/banner.css"),
+        "prefs": _static_url("consent/prefs.js"),  # the preferences dialog, loaded when it opens
     }
     regime = regime_fields(site, jurisdiction)
     # TCF sites only: the TCF chunk (a second script, see docs/tcf.md) and what it needs; the GDPR
@@ -136,6 +110,16 @@ def embed_config(site, language=None, *, now=None, banner=None, jurisdiction="")
         lean["tcf"] = tcf
     for name, value in regime.items():
         lean[name] = [*lean.get(name, []), *value] if name == "chunks" else value
+    change = coming_policy_change(site, now)
+    if change is not None:
+        # During the notice period: a small notice to visitors who already chose (docs/banner.md).
+        try:
+            url = reverse("consent:policy-changes", args=[site.key, change.version])
+        except NoReverseMatch:
+            url = ""
+        lean["notice"] = {"v": change.version, "at": f"{change.effective_at:%Y-%m-%d}", "url": url}
+        lean["texts"].update(_texts(config, ("change_notice", "change_link")))
+        lean.setdefault("chunks", []).append(_static_url("consent/notice.js"))
     return lean
 
 

@@ -29,6 +29,8 @@ SITE = {
         "regime_by_country": {"US-CA": "opt_out"},
         "consent_lifetime_days": 180,
         "notice_period_days": 30,
+        # "basic customer data ... six years after the relationship ends": superseded consent records too.
+        "retention_days": 6 * 365,
         "ip_handling": "truncated",
         # "our website and services are not designed for children"
         "age_of_digital_consent": 16,

@@ -15,7 +15,8 @@ SITE = {
     "key": "crm",
     "name": "Bitrix24",
     "fields": {
-        "languages": ["en", "fr"],
+        # The languages of its country domains (.de, .pl, .com.tr, .com.br, .es, .fr; English elsewhere).
+        "languages": ["en", "de", "es", "fr", "pl", "pt", "tr"],
         "default_language": "en",
         "regime": "opt_in",
         "regime_by_country": {"US-CA": "opt_out"},
@@ -298,3 +299,112 @@ SITE = {
         "user_prefix": "account",
     },
 }
+
+
+# The banner and the purpose names in the other languages of the country domains (descriptions
+# fall back to English).
+BANNER_TEXTS = {
+    "de": {
+        "title": "Cookies und Weitergabe bei Bitrix24",
+        "body": "Sitzungscookies halten die Website in Betrieb. Mit Ihrer Einwilligung messen wir die Nutzung "
+        "unserer Seiten, zählen Besuche über unsere Anzeigen und geben Ihre Kontaktdaten an ausgewählte "
+        "Unternehmen weiter. Ihre Wahl gilt auf allen unseren Länderseiten.",
+        "accept_all": "Alle akzeptieren",
+        "reject_all": "Alle ablehnen",
+        "choose": "Auswählen",
+        "save": "Auswahl speichern",
+        "close": "Schließen",
+        "dismiss_notice": "Wenn Sie dieses Banner schließen, bleiben nur notwendige Cookies aktiv.",
+        "policy_link": "Datenschutzerklärung",
+        "vendors": "Unternehmen",
+        "essential_label": "Immer aktiv",
+    },
+    "es": {
+        "title": "Cookies y cesión de datos en Bitrix24",
+        "body": "Las cookies de sesión hacen funcionar el sitio. Con su consentimiento medimos el uso de "
+        "nuestras páginas, contamos las visitas que llegan desde nuestros anuncios y compartimos sus datos "
+        "de contacto con empresas seleccionadas. Su elección vale en todos nuestros sitios nacionales.",
+        "accept_all": "Aceptar todo",
+        "reject_all": "Rechazar todo",
+        "choose": "Elegir",
+        "save": "Guardar mis opciones",
+        "close": "Cerrar",
+        "dismiss_notice": "Cerrar este aviso mantiene solo las cookies esenciales.",
+        "policy_link": "Política de privacidad",
+        "vendors": "Empresas",
+        "essential_label": "Siempre activas",
+    },
+    "pl": {
+        "title": "Pliki cookie i udostępnianie danych w Bitrix24",
+        "body": "Sesyjne pliki cookie zapewniają działanie strony. Za Twoją zgodą mierzymy korzystanie z naszych "
+        "stron, liczymy wizyty z naszych reklam i udostępniamy Twoje dane kontaktowe wybranym firmom. "
+        "Twój wybór obowiązuje we wszystkich naszych serwisach krajowych.",
+        "accept_all": "Akceptuj wszystkie",
+        "reject_all": "Odrzuć wszystkie",
+        "choose": "Wybierz",
+        "save": "Zapisz moje wybory",
+        "close": "Zamknij",
+        "dismiss_notice": "Zamknięcie tego banera pozostawia tylko niezbędne pliki cookie.",
+        "policy_link": "Polityka prywatności",
+        "vendors": "Firmy",
+        "essential_label": "Zawsze włączone",
+    },
+    "pt": {
+        "title": "Cookies e partilha na Bitrix24",
+        "body": "Os cookies de sessão mantêm o site a funcionar. Com o seu consentimento medimos a utilização "
+        "das nossas páginas, contamos as visitas vindas dos nossos anúncios e partilhamos os seus contactos "
+        "com empresas selecionadas. A sua escolha vale em todos os nossos sites nacionais.",
+        "accept_all": "Aceitar tudo",
+        "reject_all": "Recusar tudo",
+        "choose": "Escolher",
+        "save": "Guardar as minhas escolhas",
+        "close": "Fechar",
+        "dismiss_notice": "Fechar este aviso mantém apenas os cookies essenciais.",
+        "policy_link": "Política de privacidade",
+        "vendors": "Empresas",
+        "essential_label": "Sempre ativos",
+    },
+    "tr": {
+        "title": "Bitrix24'te çerezler ve paylaşım",
+        "body": "Oturum çerezleri sitenin çalışmasını sağlar. İzninizle sayfalarımızın kullanımını ölçer, "
+        "reklamlarımızdan gelen ziyaretleri sayar ve iletişim bilgilerinizi seçilmiş şirketlerle paylaşırız. "
+        "Seçiminiz tüm ülke sitelerimizde geçerlidir.",
+        "accept_all": "Tümünü kabul et",
+        "reject_all": "Tümünü reddet",
+        "choose": "Seç",
+        "save": "Seçimlerimi kaydet",
+        "close": "Kapat",
+        "dismiss_notice": "Bu bildirimi kapatmak yalnızca zorunlu çerezleri bırakır.",
+        "policy_link": "Gizlilik politikası",
+        "vendors": "Şirketler",
+        "essential_label": "Her zaman açık",
+    },
+}
+PURPOSE_NAMES = {
+    "essential": {"de": "Notwendig", "es": "Esenciales", "pl": "Niezbędne", "pt": "Essenciais", "tr": "Zorunlu"},
+    "analytics": {
+        "de": "Nutzungsmessung",
+        "es": "Medición de uso",
+        "pl": "Pomiar korzystania",
+        "pt": "Medição de utilização",
+        "tr": "Kullanım ölçümü",
+    },
+    "advertising": {
+        "de": "Werbemessung",
+        "es": "Medición publicitaria",
+        "pl": "Pomiar reklam",
+        "pt": "Medição publicitária",
+        "tr": "Reklam ölçümü",
+    },
+    "third_party_sharing": {
+        "de": "Weitergabe an ausgewählte Unternehmen",
+        "es": "Cesión a empresas seleccionadas",
+        "pl": "Udostępnianie wybranym firmom",
+        "pt": "Partilha com empresas selecionadas",
+        "tr": "Seçilmiş şirketlerle paylaşım",
+    },
+}
+SITE["banner"].update(BANNER_TEXTS)
+for _purpose in SITE["purposes"]:
+    for _code, _name in PURPOSE_NAMES.get(_purpose["key"], {}).items():
+        _purpose["translations"][_code] = {"name": _name}

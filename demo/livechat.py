@@ -21,8 +21,11 @@ SITE = {
     "key": "livechat",
     "name": "Bconnect",
     "fields": {
-        "languages": ["en"],
+        # A company in the Netherlands: its website in English and Dutch.
+        "languages": ["en", "nl"],
         "default_language": "en",
+        # "customer data ... legal retention period of seven years": superseded consent records too.
+        "retention_days": 7 * 365,
         "regime": "opt_in",
         "regime_by_country": {},
         "consent_lifetime_days": 180,
@@ -226,6 +229,23 @@ SITE = {
             "gpc_notice": "Your browser sent a Global Privacy Control signal: advertising and sharing stay off.",
             "vendors": "Partners",
             "essential_label": "Always on",
+        },
+        "nl": {
+            "title": "Cookies op Bconnect",
+            "body": "We gebruiken de cookies die nodig zijn voor de website en de chat. Met uw toestemming "
+            "analyseert onze analysepartij trends en tonen onze advertentiepartners u gerichte advertenties met "
+            "cookies, pixels en webbakens.",
+            "accept_all": "Alles accepteren",
+            "reject_all": "Alles weigeren",
+            "choose": "Kiezen",
+            "save": "Mijn keuzes opslaan",
+            "close": "Sluiten",
+            "dismiss_notice": "Als u deze banner sluit, blijven alleen de cookies die we nodig hebben.",
+            "withdraw_notice": "U kunt uw keuze altijd wijzigen via „Cookies” onderaan de pagina.",
+            "policy_link": "Privacyverklaring",
+            "gpc_notice": "Uw browser stuurde een Global Privacy Control-signaal: advertenties en delen blijven uit.",
+            "vendors": "Partners",
+            "essential_label": "Altijd aan",
         },
     },
     "audience": {

@@ -22,6 +22,9 @@ SITE = {
         "consent_lifetime_days": 180,
         # "notified ... thirty (30) days at least before any changes come into force"
         "notice_period_days": 30,
+        # "event data ... deleted every 13 months": the platform's analytics data (daily statistics,
+        # delivery logs) is kept 13 months too.
+        "data_retention_days": 13 * 30,
         "ip_handling": "truncated",
         "age_of_digital_consent": 15,
         # "requests ... answered within 30 days"

@@ -63,14 +63,18 @@ def event_buckets(site_id, after_id, upto_id, size=BUCKET_SIZE, cuts=()):
 
 def _head_rows(site_id, upto_id):
     """(subject, seq, hash) of the last event of each subject of the site with id <= upto_id."""
+    # Tombstones of events removed by retention count: a head of an earlier cut may be one.
     sql = (
-        "SELECT subject_id, seq, hash FROM consent_consentevent WHERE site_id = %s AND id <= %s "
-        "AND (subject_id, seq) > (%s, %s) ORDER BY subject_id, seq LIMIT %s"
+        "SELECT subject_id, seq, hash FROM (SELECT subject_id, seq, hash FROM consent_consentevent "
+        "WHERE site_id = %s AND id <= %s AND (subject_id, seq) > (%s, %s) UNION ALL "
+        "SELECT subject_id, seq, hash FROM consent_compactedevent WHERE site_id = %s AND id <= %s "
+        "AND (subject_id, seq) > (%s, %s)) AS e ORDER BY subject_id, seq LIMIT %s"
     )
     last_subject, last_seq, head = 0, 0, None
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [site_id, upto_id, last_subject, last_seq, PAGE])
+            params = [site_id, upto_id, last_subject, last_seq]
+            cursor.execute(sql, [*params, *params, PAGE])
             rows = cursor.fetchall()
         for row in rows:
             if head is not None and row[0] != head[0]:

@@ -35,9 +35,14 @@ def _fetch(sql, params):
 
 def event_hashes(site_id, after_id, upto_id, page=PAGE):
     """(id, hash) of a site's events with after_id < id <= upto_id, in id order."""
-    sql = "SELECT id, hash FROM consent_consentevent WHERE site_id = %s AND id > %s AND id <= %s ORDER BY id LIMIT %s"
+    # Events removed by retention keep their (id, hash) as tombstones: the trees still recompute.
+    sql = (
+        "SELECT id, hash FROM (SELECT id, hash FROM consent_consentevent WHERE site_id = %s AND id > %s AND id <= %s "
+        "UNION ALL SELECT id, hash FROM consent_compactedevent WHERE site_id = %s AND id > %s AND id <= %s) AS e "
+        "ORDER BY id LIMIT %s"
+    )
     while True:
-        rows = _fetch(sql, [site_id, after_id, upto_id, page])
+        rows = _fetch(sql, [site_id, after_id, upto_id, site_id, after_id, upto_id, page])
         yield from rows
         if len(rows) < page:
             return
@@ -109,6 +114,17 @@ def events_by_subject(lo, hi, page=PAGE):
         if len(rows) < page:
             return
         last_subject, last_seq = rows[-1][2], rows[-1][3]
+
+
+def compacted(lo, hi):
+    """(subject, seq, id, prev_hash, hash, receipt_id text or '') of the tombstones of events removed
+    by retention, for subjects lo <= id < hi, by subject and seq. Few: one query per range."""
+    rows = _fetch(
+        "SELECT subject_id, seq, id, prev_hash, hash, receipt_id FROM consent_compactedevent "
+        "WHERE subject_id >= %s AND subject_id < %s ORDER BY subject_id, seq",
+        [lo, hi],
+    )
+    return [(*r[:5], str(uuid.UUID(str(r[5]))) if r[5] else "") for r in rows]
 
 
 def _paged(sql, lo, hi, page):

@@ -31,8 +31,9 @@ from consent.proof.checkpoints import (
     link,
     payload,
 )
+from consent.proof.compaction import check_compactions
 from consent.proof.merkle import buckets_root
-from consent.proof.streams import events_by_subject, receipts, states, subjects
+from consent.proof.streams import compacted, events_by_subject, receipts, states, subjects
 
 MAX_PROBLEMS = 50
 MERKLE_TASK_BUCKETS = 16
@@ -122,6 +123,9 @@ class _ChainCheck:
         self.receipts = defaultdict(dict)
         for subject_id, site_id, receipt_id, body in receipts(lo, hi):
             self.receipts[subject_id][receipt_id] = (site_id, body)
+        self.stones = defaultdict(list)
+        for stone in compacted(lo, hi):
+            self.stones[int(stone[0])].append(stone)
         seen = set()
         current, chain = None, None
         for row in events_by_subject(lo, hi):
@@ -138,6 +142,8 @@ class _ChainCheck:
                     "hash": "",
                     "latest": {},
                     "receipts": defaultdict(list),
+                    "compacted_receipts": set(),
+                    "stones": self.stones.pop(subject_id, []),
                     "cut": None,
                     "wanted": self.wanted(site_id),
                 }
@@ -160,10 +166,30 @@ class _ChainCheck:
     def wanted(self, site_id):
         return self.only_site is None or site_id == self.only_site
 
+    def tombstones(self, chain, before_seq=None):
+        """Link the tombstones of removed events (before `before_seq`) into the chain: their place
+        and hashes are checked, their content is gone (retention, docs/retention.md)."""
+        stones = chain["stones"]
+        while stones and (before_seq is None or stones[0][1] < before_seq):
+            _, seq, event_id, prev_hash, stone_hash, receipt_id = stones.pop(0)
+            where = f"subject {chain['subject']}: removed event {event_id} (seq {seq})"
+            if seq != chain["seq"] + 1:
+                self.problem(chain["site"], f"{where}: expected seq {chain['seq'] + 1}")
+            if prev_hash != chain["hash"]:
+                self.problem(chain["site"], f"{where}: prev_hash does not link to the previous event")
+            chain["seq"], chain["hash"] = seq, stone_hash
+            if receipt_id:
+                chain["compacted_receipts"].add(receipt_id)
+            cut = self.cuts.get(chain["site"])
+            if cut is not None and event_id <= cut:
+                chain["cut"] = (seq, stone_hash)
+
     def event(self, row, chain):
         """Check one event against its chain; numbers may come as text (PostgreSQL) or ints."""
         site_id, subject_id = chain["site"], chain["subject"]
         event_id, seq = int(row[0]), int(row[3])
+        if chain["stones"]:
+            self.tombstones(chain, seq)
         self.events += 1
         expected = chain["seq"] + 1
         if seq != expected:
@@ -191,6 +217,7 @@ class _ChainCheck:
         site_id, subject_id = chain["site"], chain["subject"]
         if not chain["wanted"]:
             return
+        self.tombstones(chain)
         head = self.subjects.get(subject_id)
         if head is None:
             self.problem(site_id, f"subject {subject_id}: events exist but the subject does not")
@@ -202,7 +229,7 @@ class _ChainCheck:
         if chain["cut"] is not None:
             self.heads[site_id].add(subject_id, *chain["cut"])
         self.check_states(site_id, subject_id, chain["latest"])
-        self.check_receipts(site_id, subject_id, chain["receipts"])
+        self.check_receipts(site_id, subject_id, chain["receipts"], chain["compacted_receipts"])
 
     def _label(self, purpose, vendor):
         name = repr(self.purposes.get(purpose, purpose))
@@ -223,7 +250,9 @@ class _ChainCheck:
         for key in current.keys() - latest.keys():
             self.problem(site_id, f"subject {subject_id}: state of {self._label(*key)} has no event")
 
-    def check_receipts(self, site_id, subject_id, by_receipt):
+    def check_receipts(self, site_id, subject_id, by_receipt, compacted_receipts=frozenset()):
+        """Each receipt against the events recorded with its id; where retention removed some of
+        them, what remains must still be what the receipt says."""
         stored = self.receipts.get(subject_id, {})
         for receipt_id, entries in by_receipt.items():
             if receipt_id not in stored:
@@ -238,9 +267,18 @@ class _ChainCheck:
                 else:
                     vendors.setdefault(self.vendors.get(vendor), {})[key] = entry
             _, body = stored[receipt_id]
-            if body.get("decisions") != decisions or (body.get("vendors") or {}) != vendors:
+            if receipt_id in compacted_receipts:
+                signed, signed_vendors = body.get("decisions") or {}, body.get("vendors") or {}
+                kept = all(signed.get(k) == v for k, v in decisions.items()) and all(
+                    signed_vendors.get(vendor, {}).get(k) == v for vendor, d in vendors.items() for k, v in d.items()
+                )
+                if not kept:
+                    self.problem(site_id, f"subject {subject_id}: receipt {receipt_id} does not match its events")
+            elif body.get("decisions") != decisions or (body.get("vendors") or {}) != vendors:
                 self.problem(site_id, f"subject {subject_id}: receipt {receipt_id} does not match its events")
         for receipt_id, (_, body) in stored.items():
+            if receipt_id in compacted_receipts:
+                continue
             if receipt_id not in by_receipt and (body.get("decisions") or body.get("vendors")):
                 self.problem(site_id, f"subject {subject_id}: receipt {receipt_id} records decisions no event holds")
 
@@ -401,6 +439,8 @@ def verify_ledger(site=None, workers=None):
         label = f"checkpoint {latest.pk} (up to event {latest.upto_event_id})"
         what = "chain heads of subjects"
         _compare_buckets(signed, heads[site_id], BUCKET_SIZE, what, label, site_key, report.problems)
+    for site_key, what in check_compactions(sites, only_site, published):
+        report.problems.append(Problem(site_key, what))
     for site_id, key in sites.items():
         if (only_site is None or site_id == only_site) and site_id not in by_site:
             report.notes.append(f"site {key}: no checkpoint yet (run checkpoint_ledger)")

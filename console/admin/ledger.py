@@ -160,7 +160,16 @@ class VendorInline(admin.TabularInline):
 
 @admin.register(Site)
 class SiteAdmin(AuditedAdmin):
-    list_display = ("name", "key", "regime", "language_list", "consent_lifetime_days", "ip_handling", "console")
+    list_display = (
+        "name",
+        "key",
+        "regime",
+        "language_list",
+        "consent_lifetime_days",
+        "retention_days",
+        "ip_handling",
+        "console",
+    )
     list_filter = ("regime", "ip_handling")
     search_fields = ("key", "name")
     inlines = [PurposeInline, VendorInline]
@@ -184,6 +193,15 @@ class SiteAdmin(AuditedAdmin):
         ),
         ("Domains", {"fields": ("cookie_domain",)}),
         ("Rights requests", {"fields": ("rights_deadline_days", "rights_complex_deadline_days")}),
+        (
+            "Retention",
+            {
+                "description": "Applied daily by manage.py apply_retention: superseded consent records older than "
+                "this leave the ledger behind a signed checkpoint (the choice in force always stays); analytics "
+                "data older than its period is deleted. See docs/retention.md.",
+                "fields": ("retention_days", "data_retention_days"),
+            },
+        ),
         ("Personal data", {"fields": ("ip_handling", "age_of_digital_consent", "dpo_email")}),
         ("Google Consent Mode", {"fields": ("consent_mode",)}),
         ("Record", {"fields": ("created_at",)}),

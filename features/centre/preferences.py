@@ -121,10 +121,13 @@ def subject_ref(subject_id):
 
 @dataclass(frozen=True)
 class VendorLabel:
-    """A vendor as the centre shows it: its name in the page's language."""
+    """A vendor as the centre shows it: its name in the page's language, and whether the person
+    let it take part in the purpose (a per-vendor choice within a purpose)."""
 
     name: str
     country: str
+    key: str = ""
+    allowed: bool = True
 
 
 @dataclass
@@ -162,7 +165,12 @@ def purpose_rows(site, subject_id, language, now=None):
     now = now or timezone.now()
     floors = reconsent_floors(site, now)
     regime = subject_regime(site, subject_id)
-    states = {s.purpose_id: s for s in ConsentState.objects.filter(subject_id=subject_id, vendor__isnull=True)}
+    states, vendor_states = {}, {}
+    for s in ConsentState.objects.filter(subject_id=subject_id):
+        if s.vendor_id is None:
+            states[s.purpose_id] = s
+        else:
+            vendor_states[(s.purpose_id, s.vendor_id)] = s
     rows = []
     for purpose in Purpose.objects.filter(site=site).prefetch_related("vendors").order_by("position", "id"):
         state = states.get(purpose.id)
@@ -176,7 +184,16 @@ def purpose_rows(site, subject_id, language, now=None):
                 allowed=verdict.allowed,
                 needs_reconsent=verdict.needs_reconsent,
                 expired=verdict.expired,
-                vendors=[VendorLabel(v.text(language), v.country) for v in purpose.vendors.all()],
+                vendors=[
+                    VendorLabel(
+                        v.text(language),
+                        v.country,
+                        v.key,
+                        vendor_states.get((purpose.id, v.id)) is None
+                        or vendor_states[(purpose.id, v.id)].state not in (Decision.DENIED, Decision.WITHDRAWN),
+                    )
+                    for v in purpose.vendors.all()
+                ],
                 policy_version=state.policy_version if state else None,
                 updated_at=state.updated_at if state else None,
             )
@@ -208,13 +225,15 @@ def _record(
     method=Method.PREFERENCE_CENTRE,
     parental_consent=None,
     jurisdiction="",
+    vendors=None,
 ):
-    if not decisions:
+    if not decisions and not vendors:
         return None
     body, _ = record_decision(
         site,
         receipt_id=uuid.uuid4(),
         decisions=decisions,
+        vendors=vendors or None,
         method=method,
         ref=subject_ref(subject_id),
         subject_id=subject_id,
@@ -228,15 +247,34 @@ def _record(
     return body
 
 
-def save_choices(site, subject_id, choices, *, parental_consent=None, **request_info):
+def vendor_changes(rows, vendor_choices):
+    """The per-vendor decisions ({vendor: {purpose: decision}}) that differ from what is in force,
+    and errors for choices about a vendor the purpose does not use."""
+    changes, errors = {}, {}
+    for (purpose_key, vendor_key), value in vendor_choices.items():
+        row = rows.get(purpose_key)
+        vendor = next((v for v in row.vendors if v.key == vendor_key), None) if row else None
+        field = f"vendor.{purpose_key}.{vendor_key}"
+        if vendor is None or row.legal_basis != LegalBasis.CONSENT or not row.toggleable:
+            errors[field] = ["This company cannot be chosen for this purpose."]
+        elif value not in (Decision.GRANTED, Decision.DENIED):
+            errors[field] = ["Choose allow or do not allow."]
+        elif (value == Decision.GRANTED) != vendor.allowed:
+            changes.setdefault(vendor_key, {})[purpose_key] = value
+    return changes, errors
+
+
+def save_choices(site, subject_id, choices, *, parental_consent=None, vendor_choices=None, **request_info):
     """Record the consent purposes whose choice differs from what is in force; return the receipt or None.
 
     `choices` maps purpose key to "granted" or "denied". A consent that needs renewal (expired or
     given under a superseded policy) is recorded again when the person confirms it. For a minor,
     `parental_consent` ({"given_by", "method"}) goes with grants of purposes that need it.
+    `vendor_choices` maps (purpose key, vendor key) to "granted" or "denied": the companies a
+    purpose's data is shared with, one by one.
     """
     rows = {row.key: row for row in purpose_rows(site, subject_id, "en")}
-    errors = {}
+    vendors, errors = vendor_changes(rows, vendor_choices or {})
     decisions = {}
     for key, value in choices.items():
         row = rows.get(key)
@@ -250,7 +288,7 @@ def save_choices(site, subject_id, choices, *, parental_consent=None, **request_
             decisions[key] = Decision.DENIED
     if errors:
         raise ConsentError("preferences.invalid", "Some choices could not be saved.", errors)
-    return _record(site, subject_id, decisions, parental_consent=parental_consent, **request_info)
+    return _record(site, subject_id, decisions, parental_consent=parental_consent, vendors=vendors, **request_info)
 
 
 def object_to(site, subject_id, purpose_key, *, objecting=True, **request_info):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("preferences/<slug:site_key>/requests", views.preference_request, name="preferences-request"),
     path("preferences/<slug:site_key>/export.<str:fmt>", views.preference_export, name="preferences-export"),
     path("preferences/<slug:site_key>/receipts.json", views.preference_receipts, name="preferences-receipts"),
+    path("policies/<slug:site_key>/<int:version>/changes", views.policy_changes_view, name="policy-changes"),
     path("u/<str:token>/", channel_views.unsubscribe_view, name="unsubscribe"),
     path("notices/<str:token>/", channel_views.acknowledge_view, name="acknowledge"),
     path("s/<str:token>", channel_views.sms_opt_out_view, name="sms-opt-out"),

@@ -13,8 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import get_language_info, trans_real
 from django.utils.translation import gettext as _
-from django.utils.translation import trans_real
 from django.views.decorators.http import require_GET, require_POST
 
 from consent import jurisdiction
@@ -25,8 +25,9 @@ from consent.policy_in_force import policies_in_force
 from consent.proof import receipts as proof_receipts
 from consent.selectors import subject_regime
 from consent.services.minors import is_minor
-from features import ccpa, double_opt_in, notifications, rights
+from features import ccpa, double_opt_in, notifications, policy_changes, rights
 from features.centre import preferences
+from features.retention import retention_text
 
 # --- preference centre, unsubscribe and notice acknowledgement ---------------------------------
 # Thin views over features.centre.preferences, features.centre.unsubscribe, features.notifications and features.rights.
@@ -233,7 +234,10 @@ def _render_centre(request, site, subject_id, language, *, errors=None, status=2
         context = {
             "site": site,
             "language": language,
-            "other_languages": [code for code in SUPPORTED_LANGUAGES if code != language],
+            "other_languages": [
+                (code, get_language_info(code)["name_local"]) for code in SUPPORTED_LANGUAGES if code != language
+            ],
+            "retention": retention_text(site.retention_days),
             "consent_rows": [r for r in rows if r.toggleable and r.legal_basis == LegalBasis.CONSENT],
             # A minor granting a purpose that needs a parent's agreement says who gave it and how.
             "needs_parent": is_minor(site, subject_id)
@@ -281,12 +285,22 @@ def preference_save(request, site_key):
         choices = {
             key.removeprefix("purpose-"): value for key, value in request.POST.items() if key.startswith("purpose-")
         }
+        vendor_choices = {}
+        for key in request.POST:
+            if key.startswith("vendor.") and key.count(".") == 2:  # keys are slugs: no dots
+                purpose_key, vendor_key = key.split(".")[1:]
+                vendor_choices[(purpose_key, vendor_key)] = request.POST.get(key)  # the last: checkbox over hidden
         choices, pending = double_opt_in.request_from_centre(site, subject_id, choices, language=language)
         given_by = request.POST.get("parental_given_by", "").strip()
         how = request.POST.get("parental_method", "").strip()
         parental = {"given_by": given_by, "method": how} if given_by or how else None
         receipt = preferences.save_choices(
-            site, subject_id, choices, parental_consent=parental, **_request_info(request, language, site)
+            site,
+            subject_id,
+            choices,
+            parental_consent=parental,
+            vendor_choices=vendor_choices,
+            **_request_info(request, language, site),
         )
         if pending:
             return _("We sent you an email: your subscription starts when you confirm it from the link.")
@@ -389,3 +403,24 @@ def preference_receipts(request, site_key):
     response["Content-Disposition"] = f'attachment; filename="consent-receipts-{site.key}-{stamp}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def policy_changes_view(request, site_key, version):
+    """The differences a published policy version brings, against the version before it."""
+    site = preferences.site_or_none(site_key)
+    language = page_language(request, site)
+    policy = policy_changes.published_version(site, version) if site is not None else None
+    if policy is None:
+        return link_error_page(request, preferences.LinkError(404, "unknown"), language, site)
+    previous = policy_changes.previous_version(policy)
+    with translation.override(language):
+        context = {
+            "site": site,
+            "language": language,
+            "policy": policy,
+            "previous": previous,
+            "in_effect": policy.effective_at <= timezone.now(),
+            "rows": policy_changes.differences(previous.text if previous else "", policy.text),
+        }
+        return render(request, "consent/policy_changes.html", context)

@@ -18,10 +18,14 @@ const ENTRIES = [
   // The same runtime with preview mode built in, for the console's banner editor only: preview
   // code costs visitors nothing (src/preview.js).
   { source: "src/main.js", output: "banner-preview.js", mangle: true, preview: true },
+  // The preferences dialog, loaded the first time it opens (src/ui.js).
+  { source: "src/prefs.js", output: "prefs.js", mangle: true },
   // Outside opt-in regimes: the opt-out link and dialog, the notice, the GPP API (docs/regimes.md).
   { source: "src/regime.js", output: "regime.js", mangle: true },
   // Sites on several domains: hands the decision over on links to the site's other origins.
   { source: "src/domains.js", output: "domains.js", mangle: true },
+  // Loaded only while a material policy change is in its notice period (cookies/wire.py).
+  { source: "src/notice.js", output: "notice.js", mangle: true },
   // TCF sites only (docs/tcf.md).
   { source: "src/tcf/index.js", output: "tcf.js" },
   { source: "src/tcf/stub-entry.js", output: "tcf-stub.js" },

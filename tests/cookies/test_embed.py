@@ -83,6 +83,7 @@ def test_embed_serves_runtime_with_one_language_and_cache_headers(client, publis
         "cookies",
         "consent_mode",
         "css_url",
+        "prefs",
         "regime",
     }
     assert config["regime"] == {"name": "opt_in"}  # no jurisdiction known: the site's regime
@@ -99,8 +100,8 @@ def test_embed_serves_runtime_with_one_language_and_cache_headers(client, publis
     # Descriptions come with the details, when the preferences open.
     assert purposes["essential"] == {"key": "essential", "name": "Essential", "essential": True}
     assert purposes["advertising"]["gpc_sensitive"] is True
-    assert "min_policy_version" not in purposes["analytics"]  # 0 is left out
     assert config["css_url"] == "/static/consent/banner.css"
+    assert config["prefs"] == "/static/consent/prefs.js"  # the dialog comes when it opens
     # No eval-like constructs in what is served (strict CSP).
     text = response.content.decode()
     assert "eval(" not in text and "new Function" not in text

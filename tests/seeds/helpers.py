@@ -5,13 +5,18 @@ test client, real database)."""
 import json
 import re
 import uuid
+from datetime import timedelta
+
+from django.utils import timezone
 
 from consent.models import ConsentEvent, ConsentState
+from consent.services.decisions import record_decision
 from consent.services.subjects import find_subject
 from consent.tokens import make_api_key
 from cookies.models import CookieDeclaration
 from demo.loader import load_site, spec_for
 from features.centre.preferences import make_preference_link
+from features.retention import apply_retention
 from tests.live import read, wait_for  # noqa: F401  (re-exported to the seed tests)
 
 
@@ -109,3 +114,24 @@ def optional_cookies(page, site):
         )
     )
     return sorted(c["name"] for c in page.context.cookies() if c["name"] in declared)
+
+
+def walk_retention(site, *, kept_days, purpose="analytics", ref="retention-walk"):
+    """A person's choices over the years around the site's retention period: two superseded
+    before it, one superseded within it, one in force. Applies retention; returns the subject id,
+    the result and what the ledger still holds for the purpose [(decision, age in days)]."""
+    now = timezone.now()
+    ages = (kept_days + 400, kept_days + 30, kept_days // 2, 1)
+    for age, decision in zip(ages, ("granted", "denied", "granted", "denied"), strict=True):
+        record_decision(
+            site,
+            receipt_id=uuid.uuid4(),
+            decisions={purpose: decision},
+            ref=ref,
+            method="api",
+            now=now - timedelta(days=age),
+        )
+    result = apply_retention(site, now=now)
+    subject_id = find_subject(site, ref)
+    left = ConsentEvent.objects.filter(subject_id=subject_id, purpose__key=purpose).order_by("seq")
+    return subject_id, result, [(e.decision, (now - e.recorded_at).days) for e in left]

@@ -3,9 +3,10 @@
 Each test walks one promise of the policy against the running platform: the API as Bconnect's
 back end calls it, the pages as the visitor opens them, the banner in a browser.
 
-Not yet covered here (other work in progress): customer data kept seven years and applicant
-data one year (retention), the pages in Dutch (languages), choices per partner in the banner
-(per-vendor choices), the notice of a change shown in the banner (website notice).
+Not yet covered here (other work in progress): applicant data kept one year (the platform holds
+no applicant data; its retention is per site, for consent records and analytics data), choices
+per partner in the banner walked on this site (the dialog offers them, see test_crm), the notice
+of a change in the banner walked on this site (see test_mailer).
 """
 
 from datetime import timedelta
@@ -16,9 +17,18 @@ from django.utils import timezone
 
 from consent.exceptions import ConsentError
 from consent.models import ConsentEvent, Method, PolicyKind, RightsRequest, Subject, SubjectAlias
+from consent.proof.verify import verify_ledger
 from features.policies import create_draft, publish_policy
 from features.rights import complete_rights_request, extend_rights_request
-from tests.seeds.helpers import banner_states, load, open_centre, open_demo, optional_cookies, wait_for
+from tests.seeds.helpers import (
+    banner_states,
+    load,
+    open_centre,
+    open_demo,
+    optional_cookies,
+    wait_for,
+    walk_retention,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +170,24 @@ def test_a_complex_deadline_shorter_than_the_simple_one_is_refused(site):
     with pytest.raises(ValidationError) as err:
         site.full_clean()
     assert "rights_complex_deadline_days" in err.value.message_dict
+
+
+def test_records_are_kept_seven_years_then_compacted(client, site):
+    """ "Customer data ... seven years": superseded consent records older than that leave the
+    ledger (the choice in force and younger records stay, the ledger still verifies)."""
+    assert site.retention_days == 7 * 365
+    subject_id, result, left = walk_retention(site, kept_days=site.retention_days)
+    assert result.events_removed == 2 and len(left) == 2
+    assert verify_ledger(site=site).ok
+    html = open_centre(client, site, subject_id).content.decode()
+    assert "Records of your choices are kept for 7 years" in html
+
+
+def test_the_banner_and_pages_in_dutch(client, site, backend):
+    """A Dutch company: the banner in Dutch for a Dutch page or browser, the centre too."""
+    embed = client.get(f"/c/{site.key}.js", HTTP_ACCEPT_LANGUAGE="nl-NL, en;q=0.5").content.decode()
+    assert "Cookies op Bconnect" in embed and "Alles weigeren" in embed
+    backend.decide("visitor-nl", {"analytics": "granted"})
+    open_centre(client, site, backend.subject_id("visitor-nl"))
+    html = client.get(f"/preferences/{site.key}/?lang=nl").content.decode()
+    assert '<html lang="nl">' in html and "Uw privacyvoorkeuren" in html

@@ -3,9 +3,7 @@
 Each test walks one promise of the policy against the running platform: the API as the
 site's back end calls it, the pages as the person opens them, the banner in a browser.
 
-Not yet covered here (other work in progress): event data deleted every 13 months
-(retention), the banner and pages in French and English (languages), the California opt-out
-regime (regimes), the notice of a policy change shown in the banner (website notice).
+Not yet covered here (other work in progress): the California opt-out regime (regimes).
 """
 
 import hashlib
@@ -18,7 +16,16 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from consent.exceptions import ConsentError
-from consent.models import ConsentEvent, Method, PendingSubscription, PolicyKind, RightsRequest, Subject
+from consent.models import (
+    AuditEvent,
+    ConsentEvent,
+    DailyConsentStat,
+    Method,
+    PendingSubscription,
+    PolicyKind,
+    RightsRequest,
+    Subject,
+)
 from features import double_opt_in
 from features.policies import create_draft, publish_policy
 from features.rights import extend_rights_request
@@ -214,3 +221,80 @@ def test_no_cookie_but_the_needed_ones_until_yes_and_the_choice_is_remembered(li
     page.get_by_role("dialog").wait_for(state="hidden")
     assert optional_cookies(page, site) == []
     assert wait_for(page, lambda: ConsentEvent.objects.filter(site=site, purpose__key="analytics").count() == 1)
+
+
+def test_event_data_is_deleted_after_13_months(site):
+    """ "Event data ... deleted every 13 months": the platform's own analytics data of the site
+    (daily consent statistics) goes after 13 months, in a scheduled run that is audited."""
+    assert site.data_retention_days == 390
+    purpose = site.purposes.get(key="analytics")
+    today = timezone.now().date()
+    for age in (5, 380, 400, 800):
+        DailyConsentStat.objects.create(
+            site=site, day=today - timedelta(days=age), purpose=purpose, decision="granted", method="custom", events=3
+        )
+    call_command("apply_retention", "--site", site.key, stdout=StringIO())
+    ages = sorted(
+        (today - day).days for day in DailyConsentStat.objects.filter(site=site).values_list("day", flat=True)
+    )
+    assert ages == [5, 380]
+    assert AuditEvent.objects.get(site=site, action="retention.applied").data["stats_removed"] == 2
+
+
+def test_a_coming_change_is_shown_on_the_website_30_days_ahead(client, site, backend):
+    """ "Notified via our Website or by email ... thirty (30) days at least before": during the
+    notice period the banner carries the change (a small notice for visitors who already chose)
+    and the centre shows it, both linking to the differences."""
+    draft = create_draft(
+        site, kind=PolicyKind.PRIVACY, text="New analytics provider.", material=True, change_summary="New provider."
+    )
+    draft.affected_purposes.set(site.purposes.filter(key="analytics"))
+    publish_policy(draft)
+    draft.refresh_from_db()
+    embed = client.get(f"/c/{site.key}.js?lang=fr").content.decode()
+    assert f'"notice":{{"v":{draft.version},"at":"{draft.effective_at:%Y-%m-%d}"' in embed.replace(" ", "")
+    assert "Notre politique de confidentialité change le {date}." in embed
+    assert client.get(f"/policies/{site.key}/{draft.version}/changes").status_code == 200
+    backend.decide("customer-9", {"analytics": "granted"})
+    html = open_centre(client, site, backend.subject_id("customer-9")).content.decode()
+    assert f"/policies/{site.key}/{draft.version}/changes" in html and "New provider." in html
+
+
+@pytest.mark.parametrize(
+    "lang, title", [("fr", "Vos préférences de confidentialité"), ("en", "Your privacy preferences")]
+)
+def test_the_pages_in_french_and_english(client, site, backend, lang, title):
+    """The site is French first, English too: the centre in each (the banner too, see test_embed)."""
+    backend.decide("customer-8", {"analytics": "granted"})
+    open_centre(client, site, backend.subject_id("customer-8"))
+    html = client.get(f"/preferences/{site.key}/?lang={lang}").content.decode()
+    assert f'<html lang="{lang}">' in html and title in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_banner_shows_a_small_notice_of_the_coming_change_once(live_server, page):
+    """A visitor who already chose sees, during the notice period, a small notice of the change
+    with a link to the differences (not the banner again); once closed, it stays closed."""
+    site = load("mailer")
+    draft = create_draft(site, kind=PolicyKind.PRIVACY, text="New provider.", material=True)
+    draft.affected_purposes.set(site.purposes.filter(key="analytics"))
+    publish_policy(draft)
+    open_demo(page, live_server, site)
+    dialog = page.get_by_role("dialog")  # a first visit: the banner, not the notice
+    dialog.get_by_role("button", name=r"Tout refuser").or_(dialog.get_by_role("button", name="Reject all")).click()
+    assert wait_for(page, lambda: banner_states(site).get("analytics") == ("denied", Method.REJECT_ALL))
+    assert page.locator("#consent-notice").count() == 0
+    page.reload()
+    notice = page.locator("#consent-notice").get_by_role("status")
+    notice.wait_for()
+    assert page.get_by_role("dialog").count() == 0
+    link = notice.get_by_role("link")
+    assert link.get_attribute("href") == f"{live_server.url}/policies/{site.key}/2/changes"
+    assert "change le" in notice.inner_text() or "changes on" in notice.inner_text()
+    notice.get_by_role("button").click()
+    page.locator("#consent-notice").wait_for(state="detached")
+    with page.expect_response(lambda r: r.url.endswith("/static/consent/notice.js")):
+        page.reload()
+    page.wait_for_load_state("load")
+    assert page.locator("#consent-notice").count() == 0

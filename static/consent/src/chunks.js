@@ -4,12 +4,21 @@
 import { state } from "./state.js";
 
 export function loadChunks(doc, win) {
-  const urls = state.config.chunks || [];
-  if (!urls.length) return;
   win.consent._chunk = (setup) => setup(state, win.consent);
-  urls.forEach((url) => {
-    const s = doc.createElement("script");
-    s.src = new URL(url, state.base).href;
-    doc.head.append(s);
-  });
+  (state.config.chunks || []).forEach((url) => loadChunk(doc, url));
+}
+
+const loading = {};
+
+/** A promise that the chunk at `url` has run (each chunk is loaded once per page). */
+export function loadChunk(doc, url) {
+  if (!loading[url])
+    loading[url] = new Promise((resolve, reject) => {
+      const s = doc.createElement("script");
+      s.src = new URL(url, state.base).href;
+      s.onload = resolve;
+      s.onerror = () => reject(delete loading[url]);
+      doc.head.append(s);
+    });
+  return loading[url];
 }

@@ -16,12 +16,13 @@ export function gtagUpdate(win) {
 }
 
 /**
- * A decide(method, {key: 0|1}, recorded) bound to the page. `hooks.withdrawn()` is called when a
- * granted purpose was refused (the UI then offers a reload). `recorded`: the server already has
- * it (a cross-domain handover), so it is applied here but not sent.
+ * A decide(method, {key: 0|1}, vendors) bound to the page; `vendors` ({"purpose vendor": 0|1},
+ * from the preferences dialog) are choices of single companies within a purpose (kept as `x`).
+ * `hooks.withdrawn()` is called when a granted purpose was refused (the UI then offers a reload).
+ * A `cross_domain` decision is already on the server (a handover): applied here, not sent.
  */
 export function createDecide({ win, doc, queue, gate, hooks }) {
-  return function decide(method, d, recorded) {
+  return function decide(method, d, vendors = {}) {
     const s = state.stored, prev = s ? s.d : {}, keep = method === "gpc" && s;
     const withdrawn = Object.keys(d).filter((k) => !d[k] && prev[k] === 1);
     state.stored = {
@@ -31,6 +32,7 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       d: Object.assign({}, prev, d),
       t: keep ? s.t : Date.now(),
       m: method,
+      x: Object.assign({}, s?.x, vendors),
     };
     saveChoice(doc, win.location);
     if (withdrawn.length) {
@@ -58,8 +60,12 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       language: state.language,
     };
     if (state.token) body.subject_token = state.token;
+    Object.keys(vendors).forEach((pv) => {
+      const [p, v] = pv.split(" "), b = (body.vendors = body.vendors || {});
+      (b[v] = b[v] || {})[p] = vendors[pv] ? "granted" : "denied";
+    });
     state.decorate?.(body, method); // what optional chunks add (the TC string, the GPP string)
-    if (!recorded) queue.add(body);
+    if (method !== "cross_domain") queue.add(body);
     gtagUpdate(win);
     gate.activate();
     const detail = { decisions: verdicts(), method };

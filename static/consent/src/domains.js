@@ -28,7 +28,7 @@ window.consent._chunk((state) => {
         Object.entries(receipt?.decisions || {}).forEach(([key, v]) => {
           if (state.byKey[key] && !state.byKey[key].essential) d[key] = v.state === "granted" ? 1 : 0;
         });
-        if (Object.keys(d).length) state.decide("cross_domain", d, true);
+        if (Object.keys(d).length) state.decide("cross_domain", d);
       })
       .catch(() => 0)
       .then(() => doc.dispatchEvent(new Event("consent:handover")));

@@ -1,8 +1,9 @@
 // The banner, the preferences dialog and the reload notice, in an open shadow root
 // (#consent-ui) styled by a constructed stylesheet, so the page's CSS cannot break them.
-import { get, pending } from "./choice.js";
+import { pending } from "./choice.js";
 import { all } from "./decide.js";
-import { describe, loadDetails } from "./details.js";
+import { loadChunk } from "./chunks.js";
+import { loadDetails } from "./details.js";
 import { h } from "./dom.js";
 import { state } from "./state.js";
 
@@ -56,40 +57,13 @@ export function createUI({ win, doc, css, decide }) {
     );
   }
 
+  // The dialog's code (prefs.js) and its details come with the first opening, not with the page.
   function prefs() {
-    const t = T();
     mount();
-    const items = state.purposes.map((p) => {
-      const id = "p-" + p.key, locked = p.essential || (state.gpc && p.gpc_sensitive);
-      return h("li", { "data-k": p.key },
-        h("label", { for: id },
-          h("input", {
-            type: "checkbox", id, "data-k": p.key, "aria-describedby": id + "-d",
-            checked: p.essential || (!locked && get(p.key) === true), disabled: locked,
-          }),
-          h("span", 0, p.name),
-          p.essential ? h("small", 0, t.essential_label) : null),
-        h("p", { id: id + "-d" }, p.description || ""));
-    });
-    const dialog = h("div", { class: "m" },
-      h("div", { class: "p", role: "dialog", "aria-modal": "true", "aria-labelledby": "pt", "aria-describedby": "pd", tabindex: -1, lang: state.language },
-        h("h2", { id: "pt" }, t.prefs_title),
-        h("p", { id: "pd" }, t.body),
-        state.gpc ? h("p", { class: "g", id: "gpc" }, t.gpc_notice) : null,
-        h("ul", 0, items),
-        h("div", { class: "a" }, btn("accept", t.accept_all), btn("reject", t.reject_all), btn("save", t.save)),
-        closer("close")));
-    show(dialog);
-    // Descriptions, vendor and cookie lists arrive with a second request, made only now.
-    loadDetails(state.language).then((details) => {
-      const byKey = {};
-      details.purposes.forEach((p) => (byKey[p.key] = p));
-      items.forEach((li) => {
-        const key = li.dataset.k;
-        li.lastChild.textContent = byKey[key]?.description || "";
-        li.append(...describe(details, key).map((line) => h("p", { class: "v" }, line)));
-      });
-    }, () => 0);
+    Promise.all([loadChunk(doc, state.config.prefs), loadDetails(state.language)]).then(
+      ([, details]) => state.prefsUI({ show, btn, closer }, details),
+      () => 0,
+    );
   }
 
   function notice(text) {
@@ -113,10 +87,15 @@ export function createUI({ win, doc, css, decide }) {
     if (a === "close") return close();
     if (a === "reload") return win.location.reload();
     if (a === "note") return note.remove();
-    const d = {};
+    const d = {}, x = {};
     state.asked.forEach((p) => (d[p.key] = a === "accept" ? 1 : a === "reject" ? 0 : +root.getElementById("p-" + p.key).checked));
+    // Per-company choices go with a save: those refused, and those allowed again.
+    if (a === "save") root.querySelectorAll("[data-pv]").forEach((i) => {
+      const pv = i.dataset.pv;
+      if (!i.checked || state.stored?.x?.[pv] === 0) x[pv] = +i.checked;
+    });
     hide();
-    decide(a === "accept" ? "accept_all" : a === "reject" ? "reject_all" : "custom", d);
+    decide(a === "accept" ? "accept_all" : a === "reject" ? "reject_all" : "custom", d, x);
   }
   function onKey(e) {
     if (e.key === "Escape") {
