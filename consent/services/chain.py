@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.db import connection
 
-from consent.ledger import event_hash
+from consent.ledger import event_hasher
 from consent.models import ConsentEvent, ConsentState, Subject
 from consent.rules import stored_decision
 from consent.services.sql import fast_paths, insert_rows
@@ -34,32 +34,40 @@ def chain_events(site, subject_id, items, states, seq, prev_hash, make=ConsentEv
     """The unsaved events for `items`, numbered after `seq` and hash-chained after `prev_hash`.
 
     `make` builds each event: the model, or a plain namespace where no model instance is needed.
+    The fields every event of the request shares are stored (and hashed) once.
     """
+    shared = {
+        "policy_version": fields["policy_version"],
+        "banner_version": fields["banner_version"],
+        "method": fields["method"],
+        "jurisdiction": (fields["jurisdiction"] or "")[:8],
+        "language": (fields["language"] or "")[:16],
+        "recorded_at": fields["recorded_at"],
+        "ip": fields["ip"],
+        "user_agent": (fields["user_agent"] or "")[:512],
+        "receipt_id": fields["receipt_id"],
+        "evidence": fields["evidence"] or {},
+    }
+    hash_ = event_hasher(site.id, subject_id, shared)
     events = []
     for purpose, vendor, requested in items:
-        state = states.get((purpose.id, vendor.id if vendor else None))
+        vendor_id = vendor.id if vendor else None
+        state = states.get((purpose.id, vendor_id))
         seq += 1
+        decision = stored_decision(purpose, requested, state.state if state else None)
+        version = (state.version + 1) if state else 1
         event = make(
             site_id=site.id,
             subject_id=subject_id,
             seq=seq,
             purpose=purpose,
             vendor=vendor,
-            decision=stored_decision(purpose, requested, state.state if state else None),
-            version=(state.version + 1) if state else 1,
-            policy_version=fields["policy_version"],
-            banner_version=fields["banner_version"],
-            method=fields["method"],
-            jurisdiction=(fields["jurisdiction"] or "")[:8],
-            language=(fields["language"] or "")[:16],
-            recorded_at=fields["recorded_at"],
-            ip=fields["ip"],
-            user_agent=(fields["user_agent"] or "")[:512],
-            receipt_id=fields["receipt_id"],
-            evidence=fields["evidence"] or {},
+            decision=decision,
+            version=version,
             prev_hash=prev_hash,
+            **shared,
         )
-        event.hash = prev_hash = event_hash(event, prev_hash)
+        event.hash = prev_hash = hash_(seq, purpose.id, vendor_id, decision, version, prev_hash)
         events.append(event)
     return events
 
@@ -108,9 +116,9 @@ STATE_COLUMNS = (
 
 _WRITE_CHAIN_SQL = f"""
 WITH v AS (
-    SELECT * FROM unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
-                         %(versions)s::integer[], %(prev_hashes)s::text[], %(hashes)s::text[], %(state_ids)s::bigint[])
-        AS v(seq, purpose_id, vendor_id, decision, version, prev_hash, hash, state_id)
+    SELECT * FROM json_to_recordset(%(rows)s::json)
+        AS v(seq integer, purpose_id bigint, vendor_id bigint, decision text, version integer, prev_hash text,
+             hash text, state_id bigint)
 ), e AS (
     INSERT INTO consent_consentevent ({EVENT_COLUMNS})
     SELECT %(site)s, %(subject)s, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
@@ -137,10 +145,27 @@ SELECT id, seq FROM e
 """
 
 
-def chain_params(events):
+def chain_params(events, state_ids=None):
     """Parameters of the one-statement writes for a run of new events of one subject: the fields
-    they share (one request made them all), one array per field that differs, the new head."""
+    they share (one request made them all), the new head, and the fields that differ per event
+    as one JSON text of rows (`json_to_recordset` in the statement): one parameter for the
+    driver to quote instead of an array per field, whose elements it adapts one by one."""
     first, last = events[0], events[-1]
+    rows = [
+        {
+            "seq": e.seq,
+            "purpose_id": e.purpose_id,
+            "vendor_id": e.vendor_id,
+            "decision": e.decision,
+            "version": e.version,
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+    if state_ids is not None:
+        for row, state_id in zip(rows, state_ids, strict=True):
+            row["state_id"] = state_id
     return {
         "policy_version": first.policy_version,
         "banner_version": first.banner_version,
@@ -152,13 +177,7 @@ def chain_params(events):
         "user_agent": first.user_agent,
         "receipt": str(first.receipt_id) if first.receipt_id else None,
         "evidence": json.dumps(first.evidence),
-        "seqs": [e.seq for e in events],
-        "purposes": [e.purpose_id for e in events],
-        "vendors": [e.vendor_id for e in events],
-        "decisions": [e.decision for e in events],
-        "versions": [e.version for e in events],
-        "prev_hashes": [e.prev_hash for e in events],
-        "hashes": [e.hash for e in events],
+        "rows": json.dumps(rows, ensure_ascii=False),
         "last_seq": last.seq,
         "last_hash": last.hash,
     }
@@ -170,12 +189,8 @@ def _write_chain(site, subject_id, events, states):
     Inside the caller's transaction, with the subject locked (or new): which states exist is
     known from `states`, so each event either updates its state row or creates it.
     """
-    params = {
-        **chain_params(events),
-        "site": site.pk,
-        "subject": subject_id,
-        "state_ids": [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events],
-    }
+    state_ids = [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events]
+    params = {**chain_params(events, state_ids), "site": site.pk, "subject": subject_id}
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_CHAIN_SQL, params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
