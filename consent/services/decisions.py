@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from consent.exceptions import ConsentError
 from consent.models import Decision, DecisionReceipt, IpHandling, Method, Purpose, Subject, Vendor
-from consent.services.chain import append_events
+from consent.services.chain import ReceiptDraft, append_events
 from consent.services.first_decision import (
     first_decision_reference,
     is_known,
@@ -214,6 +214,12 @@ def record_decision(
         return replay(existing, print_)
     if wanted is None:
         wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
+    receipt = ReceiptDraft(
+        print_,
+        lambda events: receipt_body(
+            site, receipt_id, now, subject_label, events, method, banner_version, policy_version
+        ),
+    )
     try:
         with transaction.atomic():
             new_subject = False
@@ -241,20 +247,24 @@ def record_decision(
                 user_agent=user_agent,
                 evidence=evidence,
                 new_subject=new_subject,
+                receipt=receipt,
             )
-            body = receipt_body(site, receipt_id, now, subject_label, events, method, banner_version, policy_version)
-            insert_rows(
-                [
-                    DecisionReceipt(
-                        site=site,
-                        receipt_id=receipt_id,
-                        subject_id=subject_id,
-                        fingerprint=print_,
-                        body=body,
-                        recorded_at=now,
-                    )
-                ]
-            )
+            if receipt.written:
+                body = receipt.body
+            else:
+                body = receipt.body_for(events)
+                insert_rows(
+                    [
+                        DecisionReceipt(
+                            site=site,
+                            receipt_id=receipt_id,
+                            subject_id=subject_id,
+                            fingerprint=print_,
+                            body=body,
+                            recorded_at=now,
+                        )
+                    ]
+                )
     except IntegrityError:
         # Two requests with the same id raced; the other one won and holds the receipt.
         existing = stored_receipt(site, receipt_id)
