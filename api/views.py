@@ -313,6 +313,10 @@ class SiteJurisdictionView(PublicView):
 
 
 class SiteDecisionsView(PublicView):
+    # Only ever JSON (answers and errors): skip DRF's parsing of Accept on the hot path.
+    def perform_content_negotiation(self, request, force=False):
+        return renderers.JSONRenderer(), "application/json"
+
     @extend_schema(
         operation_id="site_record_decision",
         tags=["banner"],
@@ -383,7 +387,11 @@ class SiteDecisionsView(PublicView):
             catalogue=catalogue.as_pair(),
             **options,
         )
-        body = signed_receipt(catalogue.site, body, catalogue.purposes)
+        # Just written: the events' language and jurisdiction are the ones in hand (no read back),
+        # unless the signal split the request and part of it may be a replay.
+        split = created and (body.get("gpc") or {}).get("denied")
+        context = (options["language"] or "", options["jurisdiction"] or "") if created and not split else None
+        body = signed_receipt(catalogue.site, body, catalogue.purposes, context)
         if tcf:
             body = {**body, "tcf": tcf}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

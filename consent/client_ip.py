@@ -8,6 +8,7 @@ an IP address (or a header with too few entries) falls back to the peer address,
 malformed header can neither crash a request nor pick an arbitrary throttle key.
 """
 
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -17,6 +18,12 @@ def _valid(value):
     value = (value or "").strip()
     if not value or len(value) > 64:
         return ""
+    return _canonical(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(value):
+    """Parsed once per process per address: the throttle and the view both ask on every request."""
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC
+from json.encoder import encode_basestring
 
 from consent.models import ConsentEvent, Subject
 
@@ -328,6 +329,51 @@ def event_hash(event, prev_hash):
     }
     data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
+
+
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _string(value):
+    return encode_basestring(value) if type(value) is str else _canonical(value)
+
+
+def _number(value):
+    """A plain int as JSON writes it, without the encoder's call; anything else through it."""
+    return str(value) if type(value) is int else _canonical(value)
+
+
+def event_hasher(site_id, subject_id, shared):
+    """`event_hash` for a run of events that share every field but seq, purpose, vendor, decision,
+    version and the previous hash (one request's events): the shared part of the canonical JSON
+    is serialised once, and each event's hash splices its own fields in, byte for byte what
+    `event_hash` hashes. `shared` holds the other fields as stored (policy_version,
+    banner_version, method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id,
+    evidence). Returns hash(seq, purpose_id, vendor_id, decision, version, prev_hash).
+    """
+    j = _canonical
+    receipt_id = shared["receipt_id"]
+    head = f'{{"banner_version":{j(shared["banner_version"])},"decision":'
+    middle = (
+        f',"evidence":{j(shared["evidence"] or {})},"ip":{j(shared["ip"])},'
+        f'"jurisdiction":{j(shared["jurisdiction"])},"language":{j(shared["language"])},'
+        f'"method":{j(shared["method"])},"policy_version":{j(shared["policy_version"])},"prev":'
+    )
+    after_purpose = (
+        f',"receipt_id":{j(str(receipt_id) if receipt_id else None)},'
+        f'"recorded_at":{j(canonical_time(shared["recorded_at"]))},"seq":'
+    )
+    tail = f',"site":{j(site_id)},"subject":{j(subject_id)},"user_agent":{j(shared["user_agent"])},"vendor":'
+    sha256 = hashlib.sha256
+
+    def hash_(seq, purpose_id, vendor_id, decision, version, prev_hash):
+        text = (
+            f'{head}{_string(decision)}{middle}{_string(prev_hash)},"purpose":{_number(purpose_id)}'
+            f'{after_purpose}{_number(seq)}{tail}{_number(vendor_id)},"version":{_number(version)}}}'
+        )
+        return sha256(text.encode()).hexdigest()
+
+    return hash_
 
 
 @dataclass

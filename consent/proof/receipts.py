@@ -92,12 +92,16 @@ def _ordered(body):
     return out
 
 
-def signed_receipt(site, body, purposes=None):
-    """The receipt body with its consent record and a detached signature added (keys kept)."""
+def signed_receipt(site, body, purposes=None, context=None):
+    """The receipt body with its consent record and a detached signature added (keys kept).
+
+    `context`: the (language, jurisdiction) the receipt's events were just recorded with, when
+    the caller holds them (a decision it has just written); else they are read back.
+    """
     if purposes is None:
         purposes = {p.key: p for p in Purpose.objects.filter(site=site)}
     body = _ordered(body)
-    language, jurisdiction = _event_context(site.pk, body["receipt_id"])
+    language, jurisdiction = context if context is not None else _event_context(site.pk, body["receipt_id"])
     record = consent_record(site, body, purposes, language, jurisdiction)
     kid, signature = keys.sign(record)
     return {**body, "consent_record": record, "signature": {"alg": "EdDSA", "kid": kid, "value": signature}}

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.db import connection
 
-from consent.ledger import event_hash
+from consent.ledger import event_hasher
 from consent.models import ConsentEvent, ConsentState, Subject
 from consent.rules import stored_decision
 from consent.services.sql import fast_paths, insert_rows
@@ -34,32 +34,40 @@ def chain_events(site, subject_id, items, states, seq, prev_hash, make=ConsentEv
     """The unsaved events for `items`, numbered after `seq` and hash-chained after `prev_hash`.
 
     `make` builds each event: the model, or a plain namespace where no model instance is needed.
+    The fields every event of the request shares are stored (and hashed) once.
     """
+    shared = {
+        "policy_version": fields["policy_version"],
+        "banner_version": fields["banner_version"],
+        "method": fields["method"],
+        "jurisdiction": (fields["jurisdiction"] or "")[:8],
+        "language": (fields["language"] or "")[:16],
+        "recorded_at": fields["recorded_at"],
+        "ip": fields["ip"],
+        "user_agent": (fields["user_agent"] or "")[:512],
+        "receipt_id": fields["receipt_id"],
+        "evidence": fields["evidence"] or {},
+    }
+    hash_ = event_hasher(site.id, subject_id, shared)
     events = []
     for purpose, vendor, requested in items:
-        state = states.get((purpose.id, vendor.id if vendor else None))
+        vendor_id = vendor.id if vendor else None
+        state = states.get((purpose.id, vendor_id))
         seq += 1
+        decision = stored_decision(purpose, requested, state.state if state else None)
+        version = (state.version + 1) if state else 1
         event = make(
             site_id=site.id,
             subject_id=subject_id,
             seq=seq,
             purpose=purpose,
             vendor=vendor,
-            decision=stored_decision(purpose, requested, state.state if state else None),
-            version=(state.version + 1) if state else 1,
-            policy_version=fields["policy_version"],
-            banner_version=fields["banner_version"],
-            method=fields["method"],
-            jurisdiction=(fields["jurisdiction"] or "")[:8],
-            language=(fields["language"] or "")[:16],
-            recorded_at=fields["recorded_at"],
-            ip=fields["ip"],
-            user_agent=(fields["user_agent"] or "")[:512],
-            receipt_id=fields["receipt_id"],
-            evidence=fields["evidence"] or {},
+            decision=decision,
+            version=version,
             prev_hash=prev_hash,
+            **shared,
         )
-        event.hash = prev_hash = event_hash(event, prev_hash)
+        event.hash = prev_hash = hash_(seq, purpose.id, vendor_id, decision, version, prev_hash)
         events.append(event)
     return events
 
@@ -108,9 +116,9 @@ STATE_COLUMNS = (
 
 _WRITE_CHAIN_SQL = f"""
 WITH v AS (
-    SELECT * FROM unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
-                         %(versions)s::integer[], %(prev_hashes)s::text[], %(hashes)s::text[], %(state_ids)s::bigint[])
-        AS v(seq, purpose_id, vendor_id, decision, version, prev_hash, hash, state_id)
+    SELECT * FROM json_to_recordset(%(rows)s::json)
+        AS v(seq integer, purpose_id bigint, vendor_id bigint, decision text, version integer, prev_hash text,
+             hash text, state_id bigint)
 ), e AS (
     INSERT INTO consent_consentevent ({EVENT_COLUMNS})
     SELECT %(site)s, %(subject)s, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
@@ -132,15 +140,45 @@ WITH v AS (
     WHERE v.state_id IS NULL
 ), h AS (
     UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s WHERE id = %(subject)s
+), r AS (
+    INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
+    SELECT %(site)s, %(receipt)s::uuid, %(subject)s, %(fingerprint)s, %(body)s::jsonb, %(now)s
+    WHERE %(fingerprint)s::text IS NOT NULL
 )
 SELECT id, seq FROM e
 """
 
 
-def chain_params(events):
+class ReceiptDraft:
+    """A decision's receipt, written by the chain's one statement on PostgreSQL (one round trip
+    fewer) or by the caller after `append_events` elsewhere. `body_for(events)` builds its body."""
+
+    def __init__(self, fingerprint, body_for):
+        self.fingerprint, self.body_for = fingerprint, body_for
+        self.body, self.written = None, False
+
+
+def chain_params(events, state_ids=None):
     """Parameters of the one-statement writes for a run of new events of one subject: the fields
-    they share (one request made them all), one array per field that differs, the new head."""
+    they share (one request made them all), the new head, and the fields that differ per event
+    as one JSON text of rows (`json_to_recordset` in the statement): one parameter for the
+    driver to quote instead of an array per field, whose elements it adapts one by one."""
     first, last = events[0], events[-1]
+    rows = [
+        {
+            "seq": e.seq,
+            "purpose_id": e.purpose_id,
+            "vendor_id": e.vendor_id,
+            "decision": e.decision,
+            "version": e.version,
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+    if state_ids is not None:
+        for row, state_id in zip(rows, state_ids, strict=True):
+            row["state_id"] = state_id
     return {
         "policy_version": first.policy_version,
         "banner_version": first.banner_version,
@@ -152,33 +190,35 @@ def chain_params(events):
         "user_agent": first.user_agent,
         "receipt": str(first.receipt_id) if first.receipt_id else None,
         "evidence": json.dumps(first.evidence),
-        "seqs": [e.seq for e in events],
-        "purposes": [e.purpose_id for e in events],
-        "vendors": [e.vendor_id for e in events],
-        "decisions": [e.decision for e in events],
-        "versions": [e.version for e in events],
-        "prev_hashes": [e.prev_hash for e in events],
-        "hashes": [e.hash for e in events],
+        "rows": json.dumps(rows, ensure_ascii=False),
         "last_seq": last.seq,
         "last_hash": last.hash,
     }
 
 
-def _write_chain(site, subject_id, events, states):
-    """PostgreSQL: the events, the states they move and the subject's chain head in one statement.
+def _write_chain(site, subject_id, events, states, receipt=None):
+    """PostgreSQL: the events, the states they move, the subject's chain head and the receipt
+    (if any) in one statement.
 
     Inside the caller's transaction, with the subject locked (or new): which states exist is
     known from `states`, so each event either updates its state row or creates it.
     """
+    state_ids = [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events]
     params = {
-        **chain_params(events),
+        **chain_params(events, state_ids),
         "site": site.pk,
         "subject": subject_id,
-        "state_ids": [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events],
+        "fingerprint": None,
+        "body": None,
     }
+    if receipt is not None:
+        receipt.body = receipt.body_for(events)
+        params["fingerprint"], params["body"] = receipt.fingerprint, json.dumps(receipt.body)
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_CHAIN_SQL, params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
+    if receipt is not None:
+        receipt.written = True
     for event in events:
         event.pk = ids[event.seq]
         event._state.adding = False
@@ -215,12 +255,14 @@ def append_events(
     user_agent="",
     evidence=None,
     new_subject=False,
+    receipt=None,
 ):
     """Append events for one subject and move its current state, in the caller's transaction.
 
     `items` is a list of (purpose, vendor or None, requested decision). Returns the events.
     `new_subject`: the subject was created in this same transaction, so it has no chain and no
     state yet and no other transaction can see it; the lock and the reads are skipped.
+    `receipt`: a `ReceiptDraft` the fast path writes in the same statement (see its `written`).
     """
     if new_subject:
         seq, prev_hash, states = 0, "", {}
@@ -245,7 +287,7 @@ def append_events(
         evidence=evidence,
     )
     if events and fast_paths():
-        _write_chain(site, subject_id, events, states)
+        _write_chain(site, subject_id, events, states, receipt)
         publish(site, subject_id, events)
         return events
     if events:

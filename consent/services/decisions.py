@@ -1,6 +1,7 @@
 """Decisions: validating a request and recording it (events, states, receipt) in one transaction;
 decisions the platform records itself (expiry, erasure)."""
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -11,8 +12,14 @@ from django.utils import timezone
 
 from consent.exceptions import ConsentError
 from consent.models import Decision, DecisionReceipt, IpHandling, Method, Purpose, Subject, Vendor
-from consent.services.chain import append_events
-from consent.services.first_decision import first_decision_reference, record_first_decision, remember_alias
+from consent.services.chain import ReceiptDraft, append_events
+from consent.services.first_decision import (
+    first_decision_reference,
+    is_known,
+    probe_known,
+    record_first_decision,
+    remember_alias,
+)
 from consent.services.minors import minor_birth_year, parental_consent_evidence
 from consent.services.receipts import fingerprint, receipt_body, replay, stored_receipt
 from consent.services.sql import insert_rows
@@ -23,17 +30,25 @@ REQUESTABLE_DECISIONS = (Decision.GRANTED, Decision.DENIED, Decision.WITHDRAWN)
 MAX_REF_LENGTH = 128
 
 
-def minimise_ip(site, ip):
-    """Store IPs truncated (IPv4 /24, IPv6 /48), keyed-hashed, or not at all, per site."""
-    if not ip or site.ip_handling == IpHandling.NONE:
-        return ""
+@functools.lru_cache(maxsize=4096)
+def _truncated_ip(ip):
+    """The network of an address (IPv4 /24, IPv6 /48) as text, "" if it is not one; a visitor's
+    address repeats over their requests, so it is worked out once per process."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return ""
     prefix = 24 if address.version == 4 else 48
-    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    truncated = str(network.network_address)
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
+def minimise_ip(site, ip):
+    """Store IPs truncated (IPv4 /24, IPv6 /48), keyed-hashed, or not at all, per site."""
+    if not ip or site.ip_handling == IpHandling.NONE:
+        return ""
+    truncated = _truncated_ip(ip)
+    if not truncated:
+        return ""
     if site.ip_handling == IpHandling.HASHED:
         return hmac.new(site.secret.encode(), truncated.encode(), hashlib.sha256).hexdigest()[:32]
     return truncated
@@ -158,7 +173,11 @@ def record_decision(
     )
     now = now or timezone.now()
     first = first_decision_reference(site, visitor_id, user_id, ref) if subject_id is None else None
-    if first is not None:
+    known = None  # a returning visitor's subject and any stored receipt, when read in one go
+    wanted = None
+    if first is not None and is_known(site, first):
+        known = probe_known(site, first, receipt_id)
+    elif first is not None:
         try:
             wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
         except ConsentError:
@@ -182,14 +201,25 @@ def record_decision(
                 ),
             }
             birth_year = minor_birth_year(site, age, now)
-            body = record_first_decision(site, first, wanted, fields, subject_label, print_, birth_year)
+            outcome = record_first_decision(site, first, wanted, fields, subject_label, print_, birth_year)
             remember_alias(site, first[1])
-            if body is not None:
-                return body, True
-    existing = stored_receipt(site, receipt_id)
+            if isinstance(outcome, dict):
+                return outcome, True
+            known = outcome
+    if known is not None and known.subject_id is not None:
+        existing, subject_id = known.receipt, known.subject_id
+    else:
+        existing = stored_receipt(site, receipt_id)
     if existing is not None:
         return replay(existing, print_)
-    wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
+    if wanted is None:
+        wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
+    receipt = ReceiptDraft(
+        print_,
+        lambda events: receipt_body(
+            site, receipt_id, now, subject_label, events, method, banner_version, policy_version
+        ),
+    )
     try:
         with transaction.atomic():
             new_subject = False
@@ -217,20 +247,24 @@ def record_decision(
                 user_agent=user_agent,
                 evidence=evidence,
                 new_subject=new_subject,
+                receipt=receipt,
             )
-            body = receipt_body(site, receipt_id, now, subject_label, events, method, banner_version, policy_version)
-            insert_rows(
-                [
-                    DecisionReceipt(
-                        site=site,
-                        receipt_id=receipt_id,
-                        subject_id=subject_id,
-                        fingerprint=print_,
-                        body=body,
-                        recorded_at=now,
-                    )
-                ]
-            )
+            if receipt.written:
+                body = receipt.body
+            else:
+                body = receipt.body_for(events)
+                insert_rows(
+                    [
+                        DecisionReceipt(
+                            site=site,
+                            receipt_id=receipt_id,
+                            subject_id=subject_id,
+                            fingerprint=print_,
+                            body=body,
+                            recorded_at=now,
+                        )
+                    ]
+                )
     except IntegrityError:
         # Two requests with the same id raced; the other one won and holds the receipt.
         existing = stored_receipt(site, receipt_id)

@@ -19,10 +19,22 @@ import json
 from django.db import IntegrityError, connection, transaction
 
 from consent.services.chain import EVENT_COLUMNS, STATE_COLUMNS, EventDraft, chain_events, chain_params
-from consent.services.receipts import receipt_body
+from consent.services.receipts import receipt_body, receipt_from_row
 from consent.services.sql import fast_paths
 from consent.services.subjects import single_reference, subject_ids
 from consent.signals import consent_recorded, publish
+
+# What a returning visitor's decision needs to know before it takes the general path, in one
+# read: the subject the reference names (the first kind searched wins, as in `find_subject`) and
+# the receipt already stored under the request's id, if any (a replay).
+_KNOWN_SQL = """
+    SELECT (SELECT subject_id FROM consent_subjectalias
+            WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
+            ORDER BY array_position(string_to_array(%(kinds)s, ','), kind::text) LIMIT 1) AS subject_id,
+        r.fingerprint, r.body
+    FROM (SELECT 1) one
+    LEFT JOIN consent_decisionreceipt r ON r.site_id = %(site)s AND r.receipt_id = %(receipt)s::uuid
+"""
 
 _WRITE_FIRST_SQL = f"""
 WITH a AS (
@@ -30,7 +42,7 @@ WITH a AS (
     SELECT %(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s
     WHERE NOT EXISTS (
         SELECT 1 FROM consent_subjectalias
-        WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(%(kinds)s::text[])
+        WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
     )
     ON CONFLICT DO NOTHING
     RETURNING subject_id
@@ -42,9 +54,8 @@ WITH a AS (
     SELECT %(site)s, a.subject_id, v.seq, v.purpose_id, v.vendor_id, v.decision, 1,
         %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
         %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
-    FROM a, unnest(%(seqs)s::integer[], %(purposes)s::bigint[], %(vendors)s::bigint[], %(decisions)s::text[],
-                   %(prev_hashes)s::text[], %(hashes)s::text[])
-        AS v(seq, purpose_id, vendor_id, decision, prev_hash, hash)
+    FROM a, json_to_recordset(%(rows)s::json)
+        AS v(seq integer, purpose_id bigint, vendor_id bigint, decision text, prev_hash text, hash text)
     RETURNING id, subject_id, purpose_id, vendor_id, decision
 ), st AS (
     INSERT INTO consent_consentstate ({STATE_COLUMNS})
@@ -55,7 +66,7 @@ WITH a AS (
     INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
     SELECT %(site)s, %(receipt)s::uuid, subject_id, %(fingerprint)s, %(body)s::jsonb, %(now)s FROM a
 )
-SELECT count(*) FROM e
+SELECT (SELECT count(*) FROM e), k.subject_id, k.fingerprint, k.body FROM ({_KNOWN_SQL}) k
 """
 
 
@@ -80,12 +91,38 @@ def first_decision_reference(site, visitor_id, user_id, ref):
     single = single_reference(visitor_id, user_id, ref)
     if single is None or ref is None and (user_id is not None or not visitor_id):
         return None  # a signed-in user (subject token) or no reference at all: the general path
-    return None if (site.pk, *single[1]) in known_aliases else single
+    return single
+
+
+def is_known(site, reference):
+    return (site.pk, *reference[1]) in known_aliases
+
+
+class Known:
+    """A returning visitor found in one read: their subject id (None if the reference names none,
+    e.g. an alias being created by a concurrent request) and the receipt stored under the
+    request's id (None, or a `DecisionReceipt` with fingerprint and body, for a replay)."""
+
+    def __init__(self, subject_id, fingerprint, body):
+        self.subject_id = subject_id
+        self.receipt = None if fingerprint is None else receipt_from_row(fingerprint, body)
+
+
+def probe_known(site, reference, receipt_id):
+    """For an alias this process has seen with a subject: its subject and any stored receipt,
+    in one round trip instead of the general path's receipt read and alias look-up."""
+    kinds, alias = reference
+    params = {"site": site.pk, "value": alias[1], "kinds": ",".join(kinds), "receipt": str(receipt_id)}
+    with connection.cursor() as cursor:
+        cursor.execute(_KNOWN_SQL, params)
+        return Known(*cursor.fetchone())
 
 
 def record_first_decision(site, reference, wanted, fields, subject_label, print_, birth_year=None):
-    """Record a decision as a new subject's first, in one statement; the receipt body, or None
-    when the alias already has a subject or the receipt id was used before (general path)."""
+    """Record a decision as a new subject's first, in one statement. Returns the receipt body;
+    or, when the alias already has a subject, what `probe_known` returns (the statement reads it
+    in the same round trip), for the general path; or None when the receipt id was used before
+    or the write lost a race (general path from the start)."""
     kinds, alias = reference
     subject_id = subject_ids.take()
     events = chain_events(site, subject_id, wanted, {}, 0, "", make=EventDraft, **fields)
@@ -106,7 +143,7 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
         "subject": subject_id,
         "kind": alias[0],
         "value": alias[1],
-        "kinds": list(kinds),
+        "kinds": ",".join(kinds),
         "birth_year": birth_year,
         "fingerprint": print_,
         "body": json.dumps(body),
@@ -121,7 +158,7 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(_WRITE_FIRST_SQL, params)
-                    written = cursor.fetchone()[0]
+                    written, *known = cursor.fetchone()
             except IntegrityError as exc:
                 failed = exc
                 raise
@@ -140,5 +177,5 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
         return None
     if not written:
         subject_ids.give_back(subject_id)
-        return None
+        return Known(*known) if known[0] is not None else None
     return body

@@ -9,9 +9,13 @@ from consent.exceptions import Conflict
 from consent.ledger import canonical_time
 from consent.models import DecisionReceipt
 
+# json.dumps(payload, sort_keys=True, default=str), without building an encoder per call: the
+# bytes must stay exactly these, or replays of stored receipts would be taken for new content.
+_fingerprint_json = json.JSONEncoder(sort_keys=True, default=str).encode
+
 
 def fingerprint(payload):
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_fingerprint_json(payload).encode()).hexdigest()
 
 
 def stored_receipt(site, receipt_id):
@@ -25,8 +29,12 @@ def stored_receipt(site, receipt_id):
         row = cursor.fetchone()
     if row is None:
         return None
-    body = row[1] if isinstance(row[1], dict) else json.loads(row[1])
-    return DecisionReceipt(fingerprint=row[0], body=body)
+    return receipt_from_row(*row)
+
+
+def receipt_from_row(fingerprint, body):
+    body = body if isinstance(body, dict) else json.loads(body)
+    return DecisionReceipt(fingerprint=fingerprint, body=body)
 
 
 def replay(receipt, print_):

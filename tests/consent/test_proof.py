@@ -12,7 +12,7 @@ from consent.models import ConsentEvent, ConsentState, DecisionReceipt, LedgerCh
 from consent.proof import keys
 from consent.proof.checkpoints import checkpoint_sites, link
 from consent.proof.streams import events_by_subject
-from consent.proof.verify import _hash, verify_ledger
+from consent.proof.verify import _hash, _RowHasher, verify_ledger
 from consent.services.decisions import record_decision
 from features.rights import erase_subject
 
@@ -50,6 +50,18 @@ def test_fast_hash_is_the_chain_hash(site):
     for row in list(events_by_subject(1, 10**9)):  # a COPY holds the connection until it ends
         event = ConsentEvent.objects.get(pk=row[0])
         assert _hash(row, event.prev_hash) == event_hash(event, event.prev_hash) == event.hash
+
+
+def test_the_row_hasher_reuses_only_what_events_share(ledger):
+    """The verifier's hasher keeps the request's part of the text across events: over a whole
+    ledger (multi-event decisions, vendors, several subjects in a row) it gives every hash."""
+    rows = list(events_by_subject(1, 10**9))
+    hasher = _RowHasher()
+    prev = {}
+    for row in rows:
+        assert hasher(row, prev.get(row[2], "")) == _hash(row, prev.get(row[2], "")) == row[19]
+        prev[row[2]] = row[19]
+    assert len({row[16] for row in rows}) < len(rows)  # some events did share a request
 
 
 def test_untouched_ledger_verifies(ledger):
