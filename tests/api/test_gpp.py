@@ -1,28 +1,17 @@
 """The GPP string the banner sends with a decision is checked for shape and kept in the evidence."""
 
 import pytest
-from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from consent.models import ConsentEvent, Method
-from cookies.services import publish_banner
 from features.gpp import gpp_error, section_ids
-from tests.api.test_public import TEXTS, decision, post
+from tests.api.banner_support import decision, post
 
 # Written by the banner (static/consent/src/gpp.js) and read back by IAB's own decoder in the
 # Node tests: usnat + usca, opted out, GPC set.
 CA_OPTED_OUT = "DBABrw~CVQVAAAAAACA.YA~BUUAAACA.YA"
 
 
-@pytest.fixture
-def client():
-    cache.clear()
-    return APIClient()
-
-
-@pytest.fixture(autouse=True)
-def banner(site):
-    return publish_banner(site, TEXTS)
+pytestmark = pytest.mark.usefixtures("banner")
 
 
 @pytest.mark.parametrize(

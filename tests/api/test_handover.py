@@ -6,22 +6,15 @@ import uuid
 import pytest
 from django.core import signing
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from consent.models import ConsentEvent, ConsentState, Subject
 from consent.services.subjects import find_subject
 from cookies.services import publish_banner
 from features import domains
-from tests.api.test_public import TEXTS, decision, post
+from tests.api.banner_support import TEXTS, decision, post
 
 DE = "https://www.acme.test"
 PL = "https://acme-shop.test"
-
-
-@pytest.fixture
-def client():
-    cache.clear()
-    return APIClient()
 
 
 @pytest.fixture(autouse=True)

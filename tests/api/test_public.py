@@ -1,53 +1,20 @@
 """The banner's endpoints: config with ETag, decisions with receipts, CORS and throttling."""
 
 import re
-import uuid
 
 import pytest
-from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from api.auth import PublicThrottle
 from consent.models import ConsentEvent, ConsentState, Site, SubjectAlias
 from consent.services.subjects import find_subject
 from consent.tokens import sign_subject_token
 from cookies.services import publish_banner
+from tests.api.banner_support import TEXTS, decision, post
 
-TEXTS = {
-    lang: {k: f"{k} {lang}" for k in ("title", "body", "accept_all", "reject_all", "choose", "save", "close")}
-    for lang in ("en", "fr")
-}
 ORIGIN = "https://www.acme.test"
 
 
-@pytest.fixture
-def client():
-    cache.clear()
-    return APIClient()
-
-
-@pytest.fixture(autouse=True)
-def banner(site):
-    """Every test here runs against a site whose banner version 1 is published."""
-    return publish_banner(site, TEXTS)
-
-
-def decision(**overrides):
-    body = {
-        "id": str(uuid.uuid4()),
-        "visitor_id": "v-1",
-        "decisions": {"analytics": "granted", "advertising": "denied", "marketing_email": "granted"},
-        "method": "custom",
-        "banner_version": 1,
-        "policy_version": None,
-        "language": "en",
-    }
-    body.update(overrides)
-    return body
-
-
-def post(client, body, site_key="acme", **extra):
-    return client.post(f"/api/v1/sites/{site_key}/decisions", body, format="json", **extra)
+pytestmark = pytest.mark.usefixtures("banner")
 
 
 # --- config ---------------------------------------------------------------------------------

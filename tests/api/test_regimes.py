@@ -3,24 +3,12 @@
 import uuid
 
 import pytest
-from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from consent.models import ConsentEvent, ConsentState
-from cookies.services import publish_banner
 from features.regime_decisions import signal_receipt_id
-from tests.api.test_public import TEXTS, decision, post
+from tests.api.banner_support import decision, post
 
-
-@pytest.fixture
-def client():
-    cache.clear()
-    return APIClient()
-
-
-@pytest.fixture(autouse=True)
-def banner(site):
-    return publish_banner(site, TEXTS)
+pytestmark = pytest.mark.usefixtures("banner")
 
 
 @pytest.fixture

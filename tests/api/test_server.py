@@ -4,20 +4,12 @@ import io
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from consent.models import ApiKey, ConsentEvent, LegalBasis, PolicyVersion, Purpose, Site
 from consent.services.decisions import record_decision
 from consent.tokens import find_api_key, make_api_key
-
-
-@pytest.fixture
-def client():
-    cache.clear()
-    return APIClient()
 
 
 def body(**overrides):
