@@ -31,7 +31,7 @@ PATHS = {
     "details (dialog)": ("/c/{site}/details.json", None),
 }
 # Chunks the embed loads only for some visitors: sizes of the built files.
-CHUNKS = ("regime.js", "domains.js")
+CHUNKS = ("prefs.js", "regime.js", "domains.js", "notice.js")
 ENCODINGS = {"br": "br", "gzip": "gzip", "none": "identity"}
 
 
