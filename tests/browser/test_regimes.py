@@ -121,6 +121,29 @@ def test_california_with_gpc_never_runs_advertising(live_server, browser, site):
         context.close()
 
 
+@pytest.mark.parametrize(("place", "name", "section_id"), [("US-TX", "ustx", 16), ("US-MD", "usmd", 24)])
+def test_other_states_get_their_own_gpp_section(live_server, page, site, place, name, section_id):
+    visit(page, live_server, place)
+    link = page.locator("#consent-optout-link")
+    link.wait_for()
+    ping = gpp(page, "ping")["value"]
+    assert ping["applicableSections"] == [section_id] and ping["sectionList"] == [7, section_id]
+    assert gpp(page, "hasSection", name)["value"] is True
+    assert gpp(page, "getField", f"{name}.SaleOptOut")["value"] == 2
+    assert gpp(page, "getField", f"{name}.Gpc")["value"] is False
+
+    link.click()
+    dialog = page.get_by_role("dialog", name="Your Privacy Choices")
+    dialog.get_by_role("button", name="Opt out of sale and sharing").click()
+    dialog.locator("#consent-optout-honored").wait_for()
+    assert gpp(page, "getField", f"{name}.SaleOptOut")["value"] == 1
+    assert gpp(page, "getField", f"{name}.TargetedAdvertisingOptOut")["value"] == 1
+    gpp_string = gpp(page, "ping")["value"]["gppString"]
+    assert len(gpp_string.split("~")) == 3  # header, usnat, the state's section
+    assert wait_for(page, lambda: len(events(site, method=Method.CUSTOM)) == len(SALE))
+    assert {e["evidence"]["gpp"] for e in events(site, method=Method.CUSTOM)} == {gpp_string}
+
+
 def test_a_place_without_a_law_gets_the_sites_notice(live_server, page, browser, site):
     visit(page, live_server, "US-NY")
     notice = page.locator("#consent-notice")

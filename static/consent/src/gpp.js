@@ -7,22 +7,48 @@
 // written in base64url (A-Z a-z 0-9 - _), padded with zeros to whole bytes then to whole
 // characters. Every 2-bit field: 0 not applicable, 1 yes / opted out / notice given, 2 no / did not.
 
-// [id, name, version, core fields (name or [name, count]), has a GPC subsection]
+// [id, name, version, fields (name or [name, count]), has a GPC subsection]. The first field is
+// the section's 6-bit version ("Version", or "MspaVersion" in the sections that open with the
+// MSPA fields); every other field is 2 bits. The order is the spec's (and @iabgpp/cmpapi's).
+const V = "Version", MV = "MspaVersion";
 const N = "SharingNotice", SN = "SaleOptOutNotice", HN = "SharingOptOutNotice", TN = "TargetedAdvertisingOptOutNotice";
-const PN = "SensitiveDataProcessingOptOutNotice", LN = "SensitiveDataLimitUseNotice";
+const PN = "SensitiveDataProcessingOptOutNotice", LN = "SensitiveDataLimitUseNotice", RN = "ProcessingNotice";
 const S = "SaleOptOut", H = "SharingOptOut", T = "TargetedAdvertisingOptOut";
 const SDP = "SensitiveDataProcessing", KID = "KnownChildSensitiveDataConsents", PDC = "PersonalDataConsents";
-const MSPA = ["MspaCoveredTransaction", "MspaOptOutOptionMode", "MspaServiceProviderMode"];
+const ADC = "AdditionalDataProcessingConsent", MCT = "MspaCoveredTransaction", MM = "MspaMode";
+const MSPA = [MCT, "MspaOptOutOptionMode", "MspaServiceProviderMode"];
+const list = (name, count) => (count > 1 ? [name, count] : name);
+// The 2024-2025 state sections: processing notice, sale and targeted advertising, sensitive data
+// and known-child lists of the state's length, additional processing consent, then the MSPA.
+const later = (notice, sdp, kid) => [V, notice, SN, TN, S, T, [SDP, sdp], list(KID, kid), ADC, ...MSPA];
+// Maryland, Indiana, Kentucky, Rhode Island: the MSPA fields first, no sensitive-data list in the
+// core (Indiana, Kentucky and Rhode Island carry it in an optional subsection, left out here).
+const mspaFirst = (...tail) => [MV, MCT, MM, RN, SN, TN, S, T, ...tail];
 
 export const SECTIONS = [
-  [7, "usnat", 2, [N, SN, HN, TN, PN, LN, S, H, T, [SDP, 16], [KID, 3], PDC, ...MSPA], true],
-  [8, "usca", 1, [SN, HN, LN, S, H, [SDP, 9], [KID, 2], PDC, ...MSPA], true],
-  [9, "usva", 1, [N, SN, TN, S, T, [SDP, 8], KID, ...MSPA], false],
-  [10, "usco", 1, [N, SN, TN, S, T, [SDP, 7], KID, ...MSPA], true],
-  [11, "usut", 1, [N, SN, TN, PN, S, T, [SDP, 8], KID, ...MSPA], false],
-  [12, "usct", 1, [N, SN, TN, S, T, [SDP, 8], [KID, 3], ...MSPA], true],
+  [7, "usnat", 2, [V, N, SN, HN, TN, PN, LN, S, H, T, [SDP, 16], [KID, 3], PDC, ...MSPA], true],
+  [8, "usca", 1, [V, SN, HN, LN, S, H, [SDP, 9], [KID, 2], PDC, ...MSPA], true],
+  [9, "usva", 1, [V, N, SN, TN, S, T, [SDP, 8], KID, ...MSPA], false],
+  [10, "usco", 1, [V, N, SN, TN, S, T, [SDP, 7], KID, ...MSPA], true],
+  [11, "usut", 1, [V, N, SN, TN, PN, S, T, [SDP, 8], KID, ...MSPA], false],
+  [12, "usct", 1, [V, N, SN, TN, S, T, [SDP, 8], [KID, 3], ...MSPA], true],
+  [13, "usfl", 1, later(RN, 8, 3), false],
+  [14, "usmt", 1, later(N, 8, 3), true],
+  [15, "usor", 1, later(RN, 11, 3), true],
+  [16, "ustx", 1, later(RN, 8, 1), true],
+  [17, "usde", 1, later(RN, 9, 5), true],
+  [18, "usia", 1, [V, RN, SN, TN, "SensitiveDataOptOutNotice", S, T, [SDP, 8], KID, ...MSPA], true],
+  [19, "usne", 1, later(RN, 8, 1), true],
+  [20, "usnh", 1, later(RN, 8, 3), true],
+  [21, "usnj", 1, later(RN, 10, 5), true],
+  [22, "ustn", 1, later(RN, 8, 1), true],
+  [23, "usmn", 1, later(RN, 8, 1), true],
+  [24, "usmd", 1, mspaFirst(ADC), true],
+  [25, "usin", 1, mspaFirst(KID, ADC), false],
+  [26, "usky", 1, mspaFirst(KID, ADC), false],
+  [27, "usri", 1, mspaFirst(KID, ADC), false],
 ];
-const STATE_SECTION = { CA: 8, VA: 9, CO: 10, UT: 11, CT: 12 };
+const STATES = "CA VA CO UT CT FL MT OR TX DE IA NE NH NJ TN MN MD IN KY RI".split(" ");
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 const int = (value, width) => value.toString(2).padStart(width, "0");
@@ -69,22 +95,21 @@ export function base64url(bits) {
 /** The sections that apply to a place ("US-CA"): usnat for every US place, plus the state's own. */
 export function sectionIds(place) {
   if (!/^US(-|$)/.test(place || "")) return [];
-  const own = STATE_SECTION[place.slice(3)];
-  return own ? [7, own] : [7];
+  const own = STATES.indexOf(place.slice(3));
+  return own < 0 ? [7] : [7, own + 8];
 }
 
 /**
  * Field values of the sections from the visitor's choice: `optedOut` (sale, sharing and
- * targeted advertising refused), `gpc` (the browser's signal). Notices of the opt-out are given
- * (the link is on every page); sensitive data and known-child fields are not applicable; the
- * site is not a party to the MSPA.
+ * targeted advertising refused), `gpc` (the browser's signal). The privacy notice and the notices
+ * of the opt-out are given (the link is on every page); the site is not a party to the MSPA; any
+ * field not named (sensitive data, known child, consents, MSPA modes) is 0, not applicable.
  */
 export function fieldValues({ optedOut, gpc }) {
   const choice = optedOut ? 1 : 2;
   return {
-    [N]: 1, [SN]: 1, [HN]: 1, [TN]: 1, [PN]: 0, [LN]: 0,
-    [S]: choice, [H]: choice, [T]: choice,
-    [PDC]: 0, MspaCoveredTransaction: 2, MspaOptOutOptionMode: 0, MspaServiceProviderMode: 0,
+    [N]: 1, [RN]: 1, [SN]: 1, [HN]: 1, [TN]: 1,
+    [S]: choice, [H]: choice, [T]: choice, [MCT]: 2,
     Gpc: !!gpc,
   };
 }
@@ -93,10 +118,10 @@ export function fieldValues({ optedOut, gpc }) {
 export function sectionObjects(ids, values) {
   const out = {};
   SECTIONS.filter((s) => ids.includes(s[0])).forEach(([, name, version, fields, gpc]) => {
-    const o = (out[name] = { Version: version });
-    fields.forEach((f) => {
+    const o = (out[name] = {});
+    fields.forEach((f, i) => {
       const [field, count] = Array.isArray(f) ? f : [f, 0];
-      o[field] = count ? Array(count).fill(values[field] || 0) : values[field] || 0;
+      o[field] = i ? (count ? Array(count).fill(values[field] || 0) : values[field] || 0) : version;
     });
     if (gpc) {
       o.GpcSegmentType = 1;
@@ -111,12 +136,12 @@ export function encode(ids, values) {
   if (!ids.length) return "";
   const objects = sectionObjects(ids, values);
   const parts = [base64url(int(3, 6) + int(1, 6) + range(ids))];
-  SECTIONS.filter((s) => ids.includes(s[0])).forEach(([, name, version, fields, gpc]) => {
+  SECTIONS.filter((s) => ids.includes(s[0])).forEach(([, name, , fields, gpc]) => {
     const o = objects[name];
-    let bits = int(version, 6);
-    fields.forEach((f) => {
+    let bits = "";
+    fields.forEach((f, i) => {
       const field = Array.isArray(f) ? f[0] : f;
-      [].concat(o[field]).forEach((v) => (bits += int(v, 2)));
+      [].concat(o[field]).forEach((v) => (bits += int(v, i ? 2 : 6)));
     });
     parts.push(base64url(bits) + (gpc ? "." + base64url("01" + (o.Gpc ? "1" : "0")) : ""));
   });

@@ -2,12 +2,48 @@
 // every field checked against the choice; the __gpp API answers as the CMP API 1.1 says.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GppModel } from "@iabgpp/cmpapi";
+import * as iab from "@iabgpp/cmpapi";
 
 import { encode, fibonacci, fieldValues, installGpp, SECTIONS, sectionIds } from "../src/gpp.js";
 
-const STATES = { "US-CA": "usca", "US-VA": "usva", "US-CO": "usco", "US-UT": "usut", "US-CT": "usct" };
+const STATES = {
+  "US-CA": "usca", "US-VA": "usva", "US-CO": "usco", "US-UT": "usut", "US-CT": "usct", "US-FL": "usfl",
+  "US-MT": "usmt", "US-OR": "usor", "US-TX": "ustx", "US-DE": "usde", "US-IA": "usia", "US-NE": "usne",
+  "US-NH": "usnh", "US-NJ": "usnj", "US-TN": "ustn", "US-MN": "usmn", "US-MD": "usmd", "US-IN": "usin",
+  "US-KY": "usky", "US-RI": "usri",
+};
 const CHOICE_FIELDS = ["SaleOptOut", "SharingOptOut", "TargetedAdvertisingOptOut"];
+const GIVEN = ["SharingNotice", "ProcessingNotice", "SaleOptOutNotice", "SharingOptOutNotice", "TargetedAdvertisingOptOutNotice"];
+// IAB's section classes (UsNat, UsCa, ...), by name.
+const IAB_SECTIONS = Object.fromEntries(Object.values(iab).filter((c) => c && c.NAME && c.ID).map((c) => [c.NAME, c]));
+const fieldName = (f) => (Array.isArray(f) ? f[0] : f);
+
+/** What every field of a section must hold for the choice: the version, given notices, the choice. */
+function expectedValue(field, i, version, { optedOut }) {
+  if (i === 0) return version;
+  if (CHOICE_FIELDS.includes(field)) return optedOut ? 1 : 2;
+  if (GIVEN.includes(field)) return 1;
+  return field === "MspaCoveredTransaction" ? 2 : 0;
+}
+
+test("the table has every US section IAB's library has, each with its id, version, fields and GPC subsection", () => {
+  const iabNames = Object.keys(IAB_SECTIONS).filter((n) => /^us[a-z]{2,3}$/.test(n));
+  assert.deepEqual(SECTIONS.map((s) => s[1]).sort(), iabNames.sort());
+  for (const [id, name, version, fields, gpc] of SECTIONS) {
+    const section = new IAB_SECTIONS[name]();
+    assert.equal(IAB_SECTIONS[name].ID, id, name);
+    assert.equal(IAB_SECTIONS[name].VERSION, version, name);
+    const [core, second] = section.initializeSegments();
+    assert.deepEqual(fields.map(fieldName), core.getFieldNames(), `${name} core fields in the spec's order`);
+    const defaults = core.initializeFields();
+    fields.forEach((f) => {
+      const count = Array.isArray(f) ? f[1] : 0;
+      const value = defaults.get(fieldName(f)).getValue();
+      assert.equal(Array.isArray(value) ? value.length : 0, count, `${name}.${fieldName(f)} length`);
+    });
+    assert.equal(!!second && second.getFieldNames().includes("Gpc"), gpc, `${name} GPC subsection`);
+  }
+});
 
 test("fibonacci codes match the spec's table", () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 12].map(fibonacci), ["11", "011", "0011", "1011", "00011", "10011", "01011", "000011", "101011"]);
@@ -16,37 +52,45 @@ test("fibonacci codes match the spec's table", () => {
 test("section ids: usnat everywhere in the US, plus the state's own section; none elsewhere", () => {
   assert.deepEqual(sectionIds("US-CA"), [7, 8]);
   assert.deepEqual(sectionIds("US-CT"), [7, 12]);
-  assert.deepEqual(sectionIds("US-TX"), [7]);
+  for (const [place, name] of Object.entries(STATES)) assert.deepEqual(sectionIds(place), [7, IAB_SECTIONS[name].ID], place);
+  assert.deepEqual(sectionIds("US-NY"), [7]);
+  assert.deepEqual(sectionIds("US-PA"), [7]);
   assert.deepEqual(sectionIds("US"), [7]);
   assert.deepEqual(sectionIds("FR"), []);
   assert.deepEqual(sectionIds(""), []);
 });
 
-for (const [place, state] of Object.entries({ ...STATES, "US-TX": null })) {
+for (const [place, state] of Object.entries({ ...STATES, "US-NY": null })) {
   for (const optedOut of [true, false]) {
     for (const gpc of [true, false]) {
       test(`${place} opted out=${optedOut} gpc=${gpc}: IAB's decoder reads back every field`, () => {
         const ids = sectionIds(place);
         const gppString = encode(ids, fieldValues({ optedOut, gpc }));
-        const model = new GppModel(gppString);
+        const model = new iab.GppModel(gppString);
         assert.deepEqual(model.getSectionIds(), ids);
         assert.equal(model.encode(), gppString, "IAB's encoder writes the same string");
-        const expected = optedOut ? 1 : 2;
-        for (const field of CHOICE_FIELDS) assert.equal(model.getFieldValue("usnat", field), expected, field);
-        assert.equal(model.getFieldValue("usnat", "Gpc"), gpc);
-        assert.equal(model.getFieldValue("usnat", "SaleOptOutNotice"), 1);
-        assert.equal(model.getFieldValue("usnat", "SharingOptOutNotice"), 1);
-        assert.equal(model.getFieldValue("usnat", "MspaCoveredTransaction"), 2);
-        assert.deepEqual(model.getFieldValue("usnat", "SensitiveDataProcessing"), Array(16).fill(0));
-        if (!state) return;
-        const [, , , fields, hasGpc] = SECTIONS.find((s) => s[1] === state);
-        assert.equal(model.getFieldValue(state, "SaleOptOut"), expected);
-        const names = fields.map((f) => (Array.isArray(f) ? f[0] : f));
-        if (names.includes("SharingOptOut")) assert.equal(model.getFieldValue(state, "SharingOptOut"), expected);
-        if (names.includes("TargetedAdvertisingOptOut")) {
-          assert.equal(model.getFieldValue(state, "TargetedAdvertisingOptOut"), expected);
+        for (const name of state ? ["usnat", state] : ["usnat"]) {
+          const [, , version, fields, hasGpc] = SECTIONS.find((s) => s[1] === name);
+          fields.forEach((f, i) => {
+            const field = fieldName(f);
+            const want = expectedValue(field, i, version, { optedOut });
+            const got = model.getFieldValue(name, field);
+            assert.deepEqual(got, Array.isArray(f) ? Array(f[1]).fill(want) : want, `${name}.${field}`);
+          });
+          if (hasGpc) assert.equal(model.getFieldValue(name, "Gpc"), gpc, `${name}.Gpc`);
+          assert.equal(gppString.split("~")[ids.indexOf(IAB_SECTIONS[name].ID) + 1].includes("."), hasGpc);
         }
-        if (hasGpc) assert.equal(model.getFieldValue(state, "Gpc"), gpc);
+        // the choice reached each section: the fields a reader looks at
+        for (const name of state ? ["usnat", state] : ["usnat"]) assert.equal(model.getFieldValue(name, "SaleOptOut"), optedOut ? 1 : 2);
+        const win = {};
+        installGpp(win, { current: () => ({ ids, values: fieldValues({ optedOut, gpc }) }), displayed: () => false });
+        let ping;
+        win.__gpp("ping", (data) => (ping = data));
+        assert.deepEqual(ping.applicableSections, [state ? IAB_SECTIONS[state].ID : 7]);
+        assert.equal(ping.gppString, gppString);
+        let has;
+        win.__gpp("hasSection", (v) => (has = v), state || "ustx");
+        assert.equal(has, !!state);
       });
     }
   }
@@ -72,7 +116,7 @@ test("__gpp answers calls queued by the stub, then ping, getSection, getField, h
   assert.equal(ping.signalStatus, "ready");
   assert.deepEqual(ping.sectionList, [7, 8]);
   assert.deepEqual(ping.applicableSections, [8]);
-  assert.equal(new GppModel(ping.gppString).getFieldValue("usca", "SaleOptOut"), 2);
+  assert.equal(new iab.GppModel(ping.gppString).getFieldValue("usca", "SaleOptOut"), 2);
 
   const got = {};
   win.__gpp("hasSection", (v) => (got.has = v), "usca");
@@ -106,7 +150,7 @@ test("listeners hear of a change with the new string, and can be removed", () =>
   changed();
   const change = events.find((e) => e.eventName === "sectionChange");
   assert.equal(change.data, "usnat");
-  assert.equal(new GppModel(change.pingData.gppString).getFieldValue("usnat", "SaleOptOut"), 1);
+  assert.equal(new iab.GppModel(change.pingData.gppString).getFieldValue("usnat", "SaleOptOut"), 1);
   let removed;
   win.__gpp("removeEventListener", (v) => (removed = v), id);
   assert.equal(removed, true);
