@@ -1,5 +1,6 @@
 """Faults under load, nothing lost: banner decisions from concurrent clients against gunicorn on a
 private PostgreSQL cluster that is stopped and started mid-run, with a gunicorn worker killed.
+(Over 400 lines: one script that sets up, runs, checks and cleans up everything by itself.)
 
     .venv/bin/python bench/faults.py [--decisions 100000] [--clients 50] [--no-browser] [--dashboard]
 

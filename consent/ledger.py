@@ -3,6 +3,9 @@
 Each subject's events form a chain: event n stores the SHA-256 of its canonical content,
 which includes the hash of event n-1. Changing, removing or reordering any event breaks
 every hash after it, which `verify_chain` (and `manage.py verify_ledger`) detects.
+
+Over 400 lines on purpose: the guards are SQL for two databases, kept beside the hash they protect
+so that what the database refuses and what the chain proves are read together.
 """
 
 import hashlib

@@ -5,6 +5,9 @@ and offers only with consent, and a choice to opt out of having personal data sh
 selected companies (here a purpose with vendors, each of which can be refused on its own).
 The policy warns that inconsistent preferences may not be honoured; the platform does better:
 the latest choice wins, on every domain and device where the person is known.
+
+Over 400 lines on purpose: the demo is data (ten domains, their languages' banner texts) read top
+to bottom like the policy it follows.
 """
 
 DAY = 86400

@@ -2,6 +2,8 @@
 objections, withdrawal, rights requests, exports and receipts. Thin views over
 features.centre.preferences, features.notifications and features.rights; the pages opened from a
 message (unsubscribe, acknowledgement, text-message opt-out, confirmation) are in channel_views.
+
+Just over 400 lines: one thin view per page of the centre, with the helpers they share.
 """
 
 import json
