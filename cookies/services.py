@@ -154,11 +154,6 @@ def banner_config(site, language=None, *, banner=None, now=None):
     return build_config(site, banner.snapshot, banner.texts, language, banner.version, now=now)
 
 
-def preview_config(site, texts, language=None):
-    """What a draft would look like if published now (for the console's live preview)."""
-    return build_config(site, catalogue_snapshot(site), texts, pick_language(site, language), None)
-
-
 def build_config(site, snapshot, texts, language, banner_version, *, now=None):
     now = now or timezone.now()
     default = site.default_language
