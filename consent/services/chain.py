@@ -6,16 +6,17 @@ raw SQL; their column lists sit here, next to the statements, and a test compare
 the models.
 """
 
+import contextlib
 import json
 from types import SimpleNamespace
 
-from django.db import connection
+from django.db import connection, transaction
 
 from consent.ledger import event_hasher
 from consent.models import ConsentEvent, ConsentState, Subject
 from consent.rules import stored_decision
 from consent.services.sql import fast_paths, insert_rows
-from consent.signals import publish
+from consent.signals import consent_recorded, publish
 
 
 class EventDraft(SimpleNamespace):
@@ -114,9 +115,16 @@ STATE_COLUMNS = (
     "subject_id, purpose_id, vendor_id, state, version, policy_version, banner_version, method, updated_at, event_id"
 )
 
+# Every row hangs off the head's move (`h`), which happens only while the head is still where the
+# events were chained from: under the lock that is always so; for a subject read without a lock
+# (`append_if_unchanged`) a decision committed meanwhile makes the statement write nothing.
 _WRITE_CHAIN_SQL = f"""
-WITH v AS (
-    SELECT * FROM json_to_recordset(%(rows)s::json)
+WITH h AS (
+    UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s
+    WHERE id = %(subject)s AND last_seq = %(prev_seq)s
+    RETURNING id
+), v AS (
+    SELECT v.* FROM h, json_to_recordset(%(rows)s::json)
         AS v(seq integer, purpose_id bigint, vendor_id bigint, decision text, version integer, prev_hash text,
              hash text, state_id bigint)
 ), e AS (
@@ -138,12 +146,10 @@ WITH v AS (
         %(banner_version)s::integer, %(method)s, %(now)s, e.id
     FROM e JOIN v USING (seq)
     WHERE v.state_id IS NULL
-), h AS (
-    UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s WHERE id = %(subject)s
 ), r AS (
     INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
     SELECT %(site)s, %(receipt)s::uuid, %(subject)s, %(fingerprint)s, %(body)s::jsonb, %(now)s
-    WHERE %(fingerprint)s::text IS NOT NULL
+    FROM h WHERE %(fingerprint)s::text IS NOT NULL
 )
 SELECT id, seq FROM e
 """
@@ -198,16 +204,19 @@ def chain_params(events, state_ids=None):
 
 def _write_chain(site, subject_id, events, states, receipt=None):
     """PostgreSQL: the events, the states they move, the subject's chain head and the receipt
-    (if any) in one statement.
+    (if any) in one statement. False, with nothing written, if the head is no longer where the
+    events were chained from.
 
-    Inside the caller's transaction, with the subject locked (or new): which states exist is
-    known from `states`, so each event either updates its state row or creates it.
+    Which states exist is known from `states`, so each event either updates its state row or
+    creates it: the states must have been read with the head (under its lock, or in the same
+    snapshot as it).
     """
     state_ids = [getattr(states.get((e.purpose_id, e.vendor_id)), "pk", None) for e in events]
     params = {
         **chain_params(events, state_ids),
         "site": site.pk,
         "subject": subject_id,
+        "prev_seq": events[0].seq - 1,
         "fingerprint": None,
         "body": None,
     }
@@ -217,12 +226,35 @@ def _write_chain(site, subject_id, events, states, receipt=None):
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_CHAIN_SQL, params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
+    if not ids:
+        return False
     if receipt is not None:
         receipt.written = True
     for event in events:
         event.pk = ids[event.seq]
         event._state.adding = False
         event._state.db = connection.alias
+    return True
+
+
+def append_if_unchanged(site, subject_id, items, head, states, *, receipt, **fields):
+    """PostgreSQL: a known subject's decision without locking its chain. `head` (last seq, last
+    hash) and `states` were read together in one snapshot, before this; the one statement writes
+    the events only if the head has not moved since, which it checks under the row's lock.
+    Returns the events, or None when another decision came first (the caller then takes the
+    locked path). Two round trips in all for a returning visitor instead of six: no BEGIN, lock,
+    states read and COMMIT of their own (inside a transaction only when a listener wants the
+    site's changes, or in a caller's, as a savepoint).
+    """
+    events = chain_events(site, subject_id, items, states, *head, **fields)
+    if not events:
+        return None
+    announce = consent_recorded.wanted(site)
+    with transaction.atomic() if announce or connection.in_atomic_block else contextlib.nullcontext():
+        if not _write_chain(site, subject_id, events, states, receipt):
+            return None
+        publish(site, subject_id, events)
+    return events
 
 
 def _state_values(state):
@@ -287,7 +319,8 @@ def append_events(
         evidence=evidence,
     )
     if events and fast_paths():
-        _write_chain(site, subject_id, events, states, receipt)
+        if not _write_chain(site, subject_id, events, states, receipt):
+            raise RuntimeError(f"chain head of subject {subject_id} moved while locked")
         publish(site, subject_id, events)
         return events
     if events:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from consent.exceptions import ConsentError
 from consent.models import Decision, DecisionReceipt, IpHandling, Method, Purpose, Subject, Vendor
-from consent.services.chain import ReceiptDraft, append_events
+from consent.services.chain import ReceiptDraft, append_events, append_if_unchanged
 from consent.services.first_decision import (
     first_decision_reference,
     is_known,
@@ -173,8 +173,19 @@ def record_decision(
     )
     now = now or timezone.now()
     first = first_decision_reference(site, visitor_id, user_id, ref) if subject_id is None else None
-    known = None  # a returning visitor's subject and any stored receipt, when read in one go
+    known = None  # a returning visitor's subject, chain head, states and any stored receipt, read in one go
     wanted = None
+    shared = {
+        "method": method,
+        "recorded_at": now,
+        "receipt_id": receipt_id,
+        "policy_version": policy_version,
+        "banner_version": banner_version,
+        "language": language,
+        "jurisdiction": jurisdiction,
+        "ip": minimise_ip(site, ip),
+        "user_agent": user_agent,
+    }
     if first is not None and is_known(site, first):
         known = probe_known(site, first, receipt_id)
     elif first is not None:
@@ -187,15 +198,7 @@ def record_decision(
             return replay(existing, print_)
         if wanted:
             fields = {
-                "method": method,
-                "recorded_at": now,
-                "receipt_id": receipt_id,
-                "policy_version": policy_version,
-                "banner_version": banner_version,
-                "language": language,
-                "jurisdiction": jurisdiction,
-                "ip": minimise_ip(site, ip),
-                "user_agent": user_agent,
+                **shared,
                 "evidence": parental_consent_evidence(
                     site, None, wanted, evidence, age=age, parental_consent=parental_consent, now=now
                 ),
@@ -221,6 +224,15 @@ def record_decision(
         ),
     )
     try:
+        if known is not None and known.head is not None and age is None:
+            # A returning visitor read in one snapshot: write on that head unless it moved meanwhile.
+            evidence_ = parental_consent_evidence(
+                site, subject_id, wanted, evidence, parental_consent=parental_consent, now=now
+            )
+            if append_if_unchanged(
+                site, subject_id, wanted, known.head, known.states, receipt=receipt, evidence=evidence_, **shared
+            ):
+                return receipt.body, True
         with transaction.atomic():
             new_subject = False
             if subject_id is None:
@@ -233,21 +245,7 @@ def record_decision(
             if age is not None:
                 Subject.objects.filter(pk=subject_id).update(birth_year=minor_birth_year(site, age, now))
             events = append_events(
-                site,
-                subject_id,
-                wanted,
-                method=method,
-                recorded_at=now,
-                receipt_id=receipt_id,
-                policy_version=policy_version,
-                banner_version=banner_version,
-                language=language,
-                jurisdiction=jurisdiction,
-                ip=minimise_ip(site, ip),
-                user_agent=user_agent,
-                evidence=evidence,
-                new_subject=new_subject,
-                receipt=receipt,
+                site, subject_id, wanted, **shared, evidence=evidence, new_subject=new_subject, receipt=receipt
             )
             if receipt.written:
                 body = receipt.body

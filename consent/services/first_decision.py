@@ -15,6 +15,7 @@ subjects, SQLite and visitor-to-user links take the general path.
 
 import contextlib
 import json
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
 
@@ -24,15 +25,20 @@ from consent.services.sql import fast_paths
 from consent.services.subjects import single_reference, subject_ids
 from consent.signals import consent_recorded, publish
 
-# What a returning visitor's decision needs to know before it takes the general path, in one
-# read: the subject the reference names (the first kind searched wins, as in `find_subject`) and
-# the receipt already stored under the request's id, if any (a replay).
+# What a returning visitor's decision needs to know, in one read: the subject the reference
+# names (the first kind searched wins, as in `find_subject`), its chain head and current states
+# (one snapshot, so they agree: `chain.append_if_unchanged` writes on them if the head has not
+# moved since) and the receipt already stored under the request's id, if any (a replay).
 _KNOWN_SQL = """
-    SELECT (SELECT subject_id FROM consent_subjectalias
-            WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
-            ORDER BY array_position(string_to_array(%(kinds)s, ','), kind::text) LIMIT 1) AS subject_id,
-        r.fingerprint, r.body
-    FROM (SELECT 1) one
+    SELECT k.subject_id, r.fingerprint, r.body, s.last_seq, s.last_hash,
+        (SELECT json_agg(json_build_array(c.id, c.purpose_id, c.vendor_id, c.state, c.version))
+         FROM consent_consentstate c WHERE c.subject_id = k.subject_id) AS states
+    FROM (
+        SELECT (SELECT subject_id FROM consent_subjectalias
+                WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
+                ORDER BY array_position(string_to_array(%(kinds)s, ','), kind::text) LIMIT 1) AS subject_id
+    ) k
+    LEFT JOIN consent_subject s ON s.id = k.subject_id
     LEFT JOIN consent_decisionreceipt r ON r.site_id = %(site)s AND r.receipt_id = %(receipt)s::uuid
 """
 
@@ -66,7 +72,7 @@ WITH a AS (
     INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
     SELECT %(site)s, %(receipt)s::uuid, subject_id, %(fingerprint)s, %(body)s::jsonb, %(now)s FROM a
 )
-SELECT (SELECT count(*) FROM e), k.subject_id, k.fingerprint, k.body FROM ({_KNOWN_SQL}) k
+SELECT (SELECT count(*) FROM e), k.* FROM ({_KNOWN_SQL}) k
 """
 
 
@@ -98,14 +104,27 @@ def is_known(site, reference):
     return (site.pk, *reference[1]) in known_aliases
 
 
+class KnownState(SimpleNamespace):
+    """A current state as the chain writer needs it: its row id, decision and version."""
+
+
 class Known:
     """A returning visitor found in one read: their subject id (None if the reference names none,
-    e.g. an alias being created by a concurrent request) and the receipt stored under the
-    request's id (None, or a `DecisionReceipt` with fingerprint and body, for a replay)."""
+    e.g. an alias being created by a concurrent request), the receipt stored under the request's
+    id (None, or a `DecisionReceipt` with fingerprint and body, for a replay), and the subject's
+    chain head (last seq, last hash) with its current states by (purpose id, vendor id), read in
+    the same snapshot."""
 
-    def __init__(self, subject_id, fingerprint, body):
+    def __init__(self, subject_id, fingerprint, body, last_seq, last_hash, states):
         self.subject_id = subject_id
         self.receipt = None if fingerprint is None else receipt_from_row(fingerprint, body)
+        self.head = None if last_seq is None else (last_seq, last_hash)
+        if isinstance(states, str):
+            states = json.loads(states)
+        self.states = {
+            (purpose_id, vendor_id): KnownState(pk=pk, state=state, version=version)
+            for pk, purpose_id, vendor_id, state, version in states or ()
+        }
 
 
 def probe_known(site, reference, receipt_id):
