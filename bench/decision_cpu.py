@@ -152,7 +152,7 @@ def main():
             import pstats
 
             visitors = workload(args.profile, args.decisions, 0)
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
             profiler.enable()
             run(client, visitors)
             profiler.disable()

@@ -20,7 +20,8 @@ from consent.signals import consent_recorded, publish
 
 
 class EventDraft(SimpleNamespace):
-    """An event's fields without a model instance: the first-decision statement writes them."""
+    """An event's fields without a model instance (building one costs more than hashing it): the
+    one-statement writes of a new visitor's and a returning visitor's decision write them."""
 
     @property
     def purpose_id(self):
@@ -118,6 +119,8 @@ STATE_COLUMNS = (
 # Every row hangs off the head's move (`h`), which happens only while the head is still where the
 # events were chained from: under the lock that is always so; for a subject read without a lock
 # (`append_if_unchanged`) a decision committed meanwhile makes the statement write nothing.
+# The states to update are found through the subject's index: the planner guesses 100 rows for
+# `json_to_recordset`, and joining on the state ids alone made it scan every state.
 _WRITE_CHAIN_SQL = f"""
 WITH h AS (
     UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s
@@ -139,7 +142,7 @@ WITH h AS (
     SET state = v.decision, version = v.version, event_id = e.id, policy_version = %(policy_version)s::integer,
         banner_version = %(banner_version)s::integer, method = %(method)s, updated_at = %(now)s
     FROM e JOIN v USING (seq)
-    WHERE s.id = v.state_id
+    WHERE s.id = v.state_id AND s.subject_id = %(subject)s
 ), i AS (
     INSERT INTO consent_consentstate ({STATE_COLUMNS})
     SELECT %(subject)s, v.purpose_id, v.vendor_id, v.decision, v.version, %(policy_version)s::integer,
@@ -232,8 +235,9 @@ def _write_chain(site, subject_id, events, states, receipt=None):
         receipt.written = True
     for event in events:
         event.pk = ids[event.seq]
-        event._state.adding = False
-        event._state.db = connection.alias
+        if isinstance(event, ConsentEvent):
+            event._state.adding = False
+            event._state.db = connection.alias
     return True
 
 
@@ -246,7 +250,7 @@ def append_if_unchanged(site, subject_id, items, head, states, *, receipt, **fie
     states read and COMMIT of their own (inside a transaction only when a listener wants the
     site's changes, or in a caller's, as a savepoint).
     """
-    events = chain_events(site, subject_id, items, states, *head, **fields)
+    events = chain_events(site, subject_id, items, states, *head, make=EventDraft, **fields)
     if not events:
         return None
     announce = consent_recorded.wanted(site)

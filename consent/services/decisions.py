@@ -28,6 +28,7 @@ from consent.services.subjects import resolve_subject
 # What a caller may ask for; "withdrawn" is also derived from denying a granted consent.
 REQUESTABLE_DECISIONS = (Decision.GRANTED, Decision.DENIED, Decision.WITHDRAWN)
 MAX_REF_LENGTH = 128
+_METHODS = frozenset(Method.values)  # `Method.values` builds a new list on every use
 
 
 @functools.lru_cache(maxsize=4096)
@@ -69,7 +70,7 @@ def _validate(site, decisions, vendors, method, allowed_methods, catalogue=None)
     purposes, known_vendors = catalogue if catalogue is not None else _site_catalogue(site)
     errors = {}
     wanted = []
-    if method not in Method.values or (allowed_methods is not None and method not in allowed_methods):
+    if method not in _METHODS or (allowed_methods is not None and method not in allowed_methods):
         choices = ", ".join(allowed_methods if allowed_methods is not None else Method.values)
         errors["method"] = [f"Unknown method {method!r}; expected one of: {choices}."]
     if not isinstance(decisions, dict):

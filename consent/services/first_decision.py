@@ -29,16 +29,20 @@ from consent.signals import consent_recorded, publish
 # names (the first kind searched wins, as in `find_subject`), its chain head and current states
 # (one snapshot, so they agree: `chain.append_if_unchanged` writes on them if the head has not
 # moved since) and the receipt already stored under the request's id, if any (a replay).
+# OFFSET 0 keeps the alias look-up one sub-plan instead of one per use of its result.
 _KNOWN_SQL = """
-    SELECT k.subject_id, r.fingerprint, r.body, s.last_seq, s.last_hash,
-        (SELECT json_agg(json_build_array(c.id, c.purpose_id, c.vendor_id, c.state, c.version))
-         FROM consent_consentstate c WHERE c.subject_id = k.subject_id) AS states
+    SELECT k.subject_id, r.fingerprint, r.body, s.last_seq, s.last_hash, st.states
     FROM (
         SELECT (SELECT subject_id FROM consent_subjectalias
                 WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
                 ORDER BY array_position(string_to_array(%(kinds)s, ','), kind::text) LIMIT 1) AS subject_id
+        OFFSET 0
     ) k
     LEFT JOIN consent_subject s ON s.id = k.subject_id
+    LEFT JOIN LATERAL (
+        SELECT json_agg(json_build_array(c.id, c.purpose_id, c.vendor_id, c.state, c.version)) AS states
+        FROM consent_consentstate c WHERE c.subject_id = k.subject_id
+    ) st ON true
     LEFT JOIN consent_decisionreceipt r ON r.site_id = %(site)s AND r.receipt_id = %(receipt)s::uuid
 """
 
