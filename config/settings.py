@@ -64,14 +64,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.input_guard.ControlCharacterMiddleware",
     "api.middleware.ApiGuardMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, sign-in, second factor and messages: not on the public API and the embed, which
+    # use no cookies (config/middleware.py). CSRF stays on every path (the API's views are exempt).
+    "config.middleware.PagesSessionMiddleware",
     # The console's pages in the staff member's language (console/language.py).
     "console.language.ConsoleLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.PagesAuthenticationMiddleware",
+    "config.middleware.PagesOTPMiddleware",
+    "config.middleware.PagesMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

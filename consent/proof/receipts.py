@@ -7,11 +7,14 @@ the site and its purposes) and signed when served: Ed25519 is deterministic, so 
 same decision returns the same bytes. Field names follow the W3C DPV mapping of the standard.
 """
 
+import functools
+
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
 from consent.models import DecisionReceipt, Purpose
+from consent.process_caches import caches
 from consent.proof import keys
 
 SCHEMA_VERSION = "ISO/IEC TS 27560:2023"
@@ -44,12 +47,21 @@ def _purpose_entry(key, entry, purposes, vendor=None):
     return item
 
 
+@functools.lru_cache(maxsize=1024)
+def _preferences_url(base_url, site_key):
+    """Where the person withdraws: the site's preference centre (reversed once per site, as
+    every decision's receipt names it)."""
+    return f"{base_url}{reverse('consent:preferences', args=[site_key])}"
+
+
+caches.register("receipts.preferences_url", _preferences_url.cache_clear)
+
+
 def consent_record(site, body, purposes, language="", jurisdiction=""):
     """The ISO/IEC TS 27560 shaped record of one receipt body. `purposes`: {key: Purpose}."""
     items = [_purpose_entry(key, entry, purposes) for key, entry in body.get("decisions", {}).items()]
     for vendor, decisions in (body.get("vendors") or {}).items():
         items.extend(_purpose_entry(key, entry, purposes, vendor) for key, entry in decisions.items())
-    preferences = reverse("consent:preferences", args=[site.key])
     return {
         "schema_version": SCHEMA_VERSION,
         "record_id": body["receipt_id"],
@@ -65,7 +77,7 @@ def consent_record(site, body, purposes, language="", jurisdiction=""):
         "event_time": body["recorded_at"],
         "event_type": "expressed",
         "purposes": items,
-        "withdrawal_method": f"{settings.PUBLIC_BASE_URL}{preferences}",
+        "withdrawal_method": _preferences_url(settings.PUBLIC_BASE_URL, site.key),
     }
 
 

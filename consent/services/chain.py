@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from consent.ledger import event_hasher
 from consent.models import ConsentEvent, ConsentState, Subject
 from consent.rules import stored_decision
-from consent.services.sql import fast_paths, insert_rows
+from consent.services.sql import fast_paths, insert_rows, prepared_cursor
 from consent.signals import consent_recorded, publish
 
 
@@ -123,8 +123,8 @@ STATE_COLUMNS = (
 # `json_to_recordset`, and joining on the state ids alone made it scan every state.
 _WRITE_CHAIN_SQL = f"""
 WITH h AS (
-    UPDATE consent_subject SET last_seq = %(last_seq)s, last_hash = %(last_hash)s
-    WHERE id = %(subject)s AND last_seq = %(prev_seq)s
+    UPDATE consent_subject SET last_seq = %(last_seq)s::integer, last_hash = %(last_hash)s::text
+    WHERE id = %(subject)s::bigint AND last_seq = %(prev_seq)s::integer
     RETURNING id
 ), v AS (
     SELECT v.* FROM h, json_to_recordset(%(rows)s::json)
@@ -132,26 +132,28 @@ WITH h AS (
              hash text, state_id bigint)
 ), e AS (
     INSERT INTO consent_consentevent ({EVENT_COLUMNS})
-    SELECT %(site)s, %(subject)s, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
-        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
-        %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
+    SELECT %(site)s::bigint, %(subject)s::bigint, v.seq, v.purpose_id, v.vendor_id, v.decision, v.version,
+        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s::text,
+        %(jurisdiction)s::text, %(language)s::text, %(now)s::timestamptz, %(ip)s::text, %(user_agent)s::text,
+        %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
     FROM v ORDER BY v.seq
     RETURNING id, seq
 ), u AS (
     UPDATE consent_consentstate s
     SET state = v.decision, version = v.version, event_id = e.id, policy_version = %(policy_version)s::integer,
-        banner_version = %(banner_version)s::integer, method = %(method)s, updated_at = %(now)s
+        banner_version = %(banner_version)s::integer, method = %(method)s::text, updated_at = %(now)s::timestamptz
     FROM e JOIN v USING (seq)
-    WHERE s.id = v.state_id AND s.subject_id = %(subject)s
+    WHERE s.id = v.state_id AND s.subject_id = %(subject)s::bigint
 ), i AS (
     INSERT INTO consent_consentstate ({STATE_COLUMNS})
-    SELECT %(subject)s, v.purpose_id, v.vendor_id, v.decision, v.version, %(policy_version)s::integer,
-        %(banner_version)s::integer, %(method)s, %(now)s, e.id
+    SELECT %(subject)s::bigint, v.purpose_id, v.vendor_id, v.decision, v.version, %(policy_version)s::integer,
+        %(banner_version)s::integer, %(method)s::text, %(now)s::timestamptz, e.id
     FROM e JOIN v USING (seq)
     WHERE v.state_id IS NULL
 ), r AS (
     INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
-    SELECT %(site)s, %(receipt)s::uuid, %(subject)s, %(fingerprint)s, %(body)s::jsonb, %(now)s
+    SELECT %(site)s::bigint, %(receipt)s::uuid, %(subject)s::bigint, %(fingerprint)s::text, %(body)s::jsonb,
+        %(now)s::timestamptz
     FROM h WHERE %(fingerprint)s::text IS NOT NULL
 )
 SELECT id, seq FROM e
@@ -226,7 +228,7 @@ def _write_chain(site, subject_id, events, states, receipt=None):
     if receipt is not None:
         receipt.body = receipt.body_for(events)
         params["fingerprint"], params["body"] = receipt.fingerprint, json.dumps(receipt.body)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_WRITE_CHAIN_SQL, params)
         ids = dict((seq, pk) for pk, seq in cursor.fetchall())
     if not ids:

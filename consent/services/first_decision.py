@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 
 from consent.services.chain import EVENT_COLUMNS, STATE_COLUMNS, EventDraft, chain_events, chain_params
 from consent.services.receipts import receipt_body, receipt_from_row
-from consent.services.sql import fast_paths
+from consent.services.sql import fast_paths, prepared_cursor
 from consent.services.subjects import single_reference, subject_ids
 from consent.signals import consent_recorded, publish
 
@@ -34,8 +34,9 @@ _KNOWN_SQL = """
     SELECT k.subject_id, r.fingerprint, r.body, s.last_seq, s.last_hash, st.states
     FROM (
         SELECT (SELECT subject_id FROM consent_subjectalias
-                WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
-                ORDER BY array_position(string_to_array(%(kinds)s, ','), kind::text) LIMIT 1) AS subject_id
+                WHERE site_id = %(site)s::bigint AND value = %(value)s::text
+                    AND kind = ANY(string_to_array(%(kinds)s::text, ','))
+                ORDER BY array_position(string_to_array(%(kinds)s::text, ','), kind::text) LIMIT 1) AS subject_id
         OFFSET 0
     ) k
     LEFT JOIN consent_subject s ON s.id = k.subject_id
@@ -43,38 +44,44 @@ _KNOWN_SQL = """
         SELECT json_agg(json_build_array(c.id, c.purpose_id, c.vendor_id, c.state, c.version)) AS states
         FROM consent_consentstate c WHERE c.subject_id = k.subject_id
     ) st ON true
-    LEFT JOIN consent_decisionreceipt r ON r.site_id = %(site)s AND r.receipt_id = %(receipt)s::uuid
+    LEFT JOIN consent_decisionreceipt r ON r.site_id = %(site)s::bigint AND r.receipt_id = %(receipt)s::uuid
 """
 
 _WRITE_FIRST_SQL = f"""
 WITH a AS (
     INSERT INTO consent_subjectalias (site_id, subject_id, kind, value, created_at)
-    SELECT %(site)s, %(subject)s, %(kind)s, %(value)s, %(now)s
+    SELECT %(site)s::bigint, %(subject)s::bigint, %(kind)s::text, %(value)s::text, %(now)s::timestamptz
     WHERE NOT EXISTS (
         SELECT 1 FROM consent_subjectalias
-        WHERE site_id = %(site)s AND value = %(value)s AND kind = ANY(string_to_array(%(kinds)s, ','))
+        WHERE site_id = %(site)s::bigint AND value = %(value)s::text
+            AND kind = ANY(string_to_array(%(kinds)s::text, ','))
     )
     ON CONFLICT DO NOTHING
     RETURNING subject_id
 ), s AS (
     INSERT INTO consent_subject (id, site_id, email, birth_year, created_at, erased_at, last_seq, last_hash)
-    SELECT subject_id, %(site)s, '', %(birth_year)s::smallint, %(now)s, NULL, %(last_seq)s, %(last_hash)s FROM a
+    SELECT subject_id, %(site)s::bigint, '', %(birth_year)s::smallint, %(now)s::timestamptz, NULL,
+        %(last_seq)s::integer, %(last_hash)s::text
+    FROM a
 ), e AS (
     INSERT INTO consent_consentevent ({EVENT_COLUMNS})
-    SELECT %(site)s, a.subject_id, v.seq, v.purpose_id, v.vendor_id, v.decision, 1,
-        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s, %(jurisdiction)s, %(language)s,
-        %(now)s, %(ip)s, %(user_agent)s, %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
+    SELECT %(site)s::bigint, a.subject_id, v.seq, v.purpose_id, v.vendor_id, v.decision, 1,
+        %(policy_version)s::integer, %(banner_version)s::integer, %(method)s::text,
+        %(jurisdiction)s::text, %(language)s::text, %(now)s::timestamptz, %(ip)s::text, %(user_agent)s::text,
+        %(receipt)s::uuid, %(evidence)s::jsonb, v.prev_hash, v.hash
     FROM a, json_to_recordset(%(rows)s::json)
         AS v(seq integer, purpose_id bigint, vendor_id bigint, decision text, prev_hash text, hash text)
     RETURNING id, subject_id, purpose_id, vendor_id, decision
 ), st AS (
     INSERT INTO consent_consentstate ({STATE_COLUMNS})
     SELECT subject_id, purpose_id, vendor_id, decision, 1, %(policy_version)s::integer,
-        %(banner_version)s::integer, %(method)s, %(now)s, id
+        %(banner_version)s::integer, %(method)s::text, %(now)s::timestamptz, id
     FROM e
 ), r AS (
     INSERT INTO consent_decisionreceipt (site_id, receipt_id, subject_id, fingerprint, body, recorded_at)
-    SELECT %(site)s, %(receipt)s::uuid, subject_id, %(fingerprint)s, %(body)s::jsonb, %(now)s FROM a
+    SELECT %(site)s::bigint, %(receipt)s::uuid, subject_id, %(fingerprint)s::text, %(body)s::jsonb,
+        %(now)s::timestamptz
+    FROM a
 )
 SELECT (SELECT count(*) FROM e), k.* FROM ({_KNOWN_SQL}) k
 """
@@ -136,7 +143,7 @@ def probe_known(site, reference, receipt_id):
     in one round trip instead of the general path's receipt read and alias look-up."""
     kinds, alias = reference
     params = {"site": site.pk, "value": alias[1], "kinds": ",".join(kinds), "receipt": str(receipt_id)}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_KNOWN_SQL, params)
         return Known(*cursor.fetchone())
 
@@ -179,7 +186,7 @@ def record_first_decision(site, reference, wanted, fields, subject_label, print_
         # transaction a savepoint keeps a failed statement from aborting it.
         with transaction.atomic() if announce or connection.in_atomic_block else contextlib.nullcontext():
             try:
-                with connection.cursor() as cursor:
+                with prepared_cursor() as cursor:
                     cursor.execute(_WRITE_FIRST_SQL, params)
                     written, *known = cursor.fetchone()
             except IntegrityError as exc:

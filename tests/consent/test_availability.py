@@ -7,10 +7,10 @@ from unittest import mock
 
 import psycopg
 import pytest
-from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.db.backends.utils import CursorWrapper
+from django.middleware.common import CommonMiddleware
 from rest_framework.test import APIClient
 
 from consent.models import ConsentEvent, DecisionReceipt
@@ -102,7 +102,7 @@ def test_database_error_outside_the_view_is_503_too(client, site, banner):
     def failing(self, request, response):
         raise OperationalError("terminating connection due to administrator command")
 
-    with mock.patch.object(SessionMiddleware, "process_response", failing):
+    with mock.patch.object(CommonMiddleware, "process_response", failing):
         response = client.post("/api/v1/sites/acme/decisions", decision(), format="json")
     assert_api_503(response)
 
