@@ -3,9 +3,10 @@
 // A chunk registers itself with window.consent._chunk(setup); setup receives the runtime state.
 import { state } from "./state.js";
 
+/** Load the configuration's chunks; a promise that each has run or failed to load. */
 export function loadChunks(doc, win) {
   win.consent._chunk = (setup) => setup(state, win.consent);
-  (state.config.chunks || []).forEach((url) => loadChunk(doc, url));
+  return Promise.all((state.config.chunks || []).map((url) => loadChunk(doc, url).catch(() => 0)));
 }
 
 const loading = {};

@@ -57,10 +57,12 @@ function start(config, css) {
   win.gtag("consent", "default", Object.assign(consentModeState(config.consent_mode, state.byKey, get, false), { wait_for_update: 500 }));
   installApi(win, { show: () => ready(ui.prefs) });
   if (state.stored) gtagUpdate(win);
-  const refused = gpcRefusals(state.gpc, state.optional, state.stored);
-  if (refused.length) decide("gpc", all(0, refused));
   queue.flush();
-  loadChunks(doc, win);
+  // GPC's refusals wait for the chunks (they are requested at once): the regime chunk adds the
+  // GPP string to every decision sent (state.decorate), the refusals included.
+  const refused = gpcRefusals(state.gpc, state.optional, state.stored);
+  const chunks = loadChunks(doc, win);
+  if (refused.length) chunks.then(() => decide("gpc", all(0, refused)));
 
   doc.addEventListener("click", (e) => {
     if (e.target.closest?.("[data-consent-open]")) {
