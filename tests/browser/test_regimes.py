@@ -53,9 +53,7 @@ def gpp(page, command, parameter=None):
 
 def decode_gpp(gpp_string):
     """{section: {field: value}} as IAB's own library (@iabgpp/cmpapi, in node) reads the string."""
-    out = subprocess.run(
-        ["node", str(GPP_DECODER), gpp_string], capture_output=True, text=True, check=True, timeout=60
-    )
+    out = subprocess.run(["node", str(GPP_DECODER), gpp_string], capture_output=True, text=True, check=True, timeout=60)
     return json.loads(out.stdout)
 
 
