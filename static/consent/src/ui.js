@@ -66,7 +66,7 @@ export function createUI({ win, doc, css, decide }) {
   function prefs() {
     mount();
     Promise.all([loadChunk(doc, state.config.prefs), loadDetails(state.language)]).then(
-      ([, details]) => state.prefsUI({ show, btn, closer }, details),
+      ([, details]) => state.prefsUI({ show, btn, closer, root }, details),
       () => 0,
     );
   }
