@@ -7,7 +7,7 @@ export default [
   js.configs.recommended,
   {
     files: ["static/consent/src/**/*.js"],
-    languageOptions: { ecmaVersion: 2020, sourceType: "module", globals: { ...globals.browser, CONFIG: "readonly", __CSS__: "readonly", __PREVIEW__: "readonly" } },
+    languageOptions: { ecmaVersion: 2020, sourceType: "module", globals: { ...globals.browser, CONFIG: "readonly", __CSS__: "readonly", __PREFS_CSS__: "readonly", __PREVIEW__: "readonly" } },
     rules: {
       "no-eval": "error",
       "no-implied-eval": "error",

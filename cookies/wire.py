@@ -30,18 +30,16 @@ def shown(purpose):
     return purpose["kind"] != "communication" and (purpose["essential"] or purpose["legal_basis"] == "consent")
 
 
-# The texts the banner and the dialog's first paint read; the rest comes with the details.
+# The texts the banner reads (and the preferences dialog reads besides its own: its title, "Save",
+# "Always on" come with the details it opens with); the rest comes with the details.
 EMBED_TEXT_KEYS = (
     "title",
     "body",
     "accept_all",
     "reject_all",
     "choose",
-    "save",
     "close",
-    "prefs_title",
     "dismiss_notice",
-    "essential_label",
     "gpc_notice",
     "reload_notice",
     "reload",

@@ -35,11 +35,14 @@ const TARGET = ["es2020"];
 // shares: their names are shortened in the bundle.
 const STATE_FIELDS = /^(stored|visitorId|byKey|optional|asked|cookieName|lifetimeMs|listeners|token|gpc)$/;
 
-const css = esbuild.transformSync(readFileSync(join(here, "banner.css"), "utf8"), {
-  loader: "css",
-  minify: true,
-  target: TARGET,
-}).code.trim();
+// banner.css in two parts: the first layer's styles (built into banner.js) and, from the marker
+// on, the preferences dialog's (built into prefs.js, adopted when the dialog first opens).
+const PREFS_MARKER = "/* The preferences dialog";
+const [firstLayer, dialog] = readFileSync(join(here, "banner.css"), "utf8").split(PREFS_MARKER);
+if (dialog === undefined) throw new Error(`banner.css: no "${PREFS_MARKER}" section`);
+const minifyCss = (source) => esbuild.transformSync(source, { loader: "css", minify: true, target: TARGET }).code.trim();
+const css = minifyCss(firstLayer);
+const prefsCss = minifyCss(PREFS_MARKER + dialog);
 
 let stale = 0;
 let mangleCache = {};
@@ -51,7 +54,7 @@ for (const { source, output, mangle, preview } of ENTRIES) {
     minify: true,
     legalComments: "none",
     target: TARGET,
-    define: { __CSS__: JSON.stringify(css), __PREVIEW__: preview ? "true" : "false" },
+    define: { __CSS__: JSON.stringify(css), __PREFS_CSS__: JSON.stringify(prefsCss), __PREVIEW__: preview ? "true" : "false" },
     ...(mangle ? { mangleProps: STATE_FIELDS, mangleCache } : {}),
     write: false,
   });

@@ -1,10 +1,13 @@
 """Each regime in a real browser, on the network demo site (seed 000), with the trusted geo header
 set per page load: France gets the opt-in banner, California the opt-out link (and GPC or an
-opt-out stops the advertising tags, which the GPP string says), New York the site's notice; and a
-decision made on one host name is honoured on the other."""
+opt-out stops the advertising tags, which the GPP string says, in the page, in a cross-origin
+frame and in the ledger), New York the site's notice; and a decision made on one host name is
+honoured on the other."""
 
 import json
+import subprocess
 import time
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -18,6 +21,7 @@ from tests.browser.test_banner import consent_events, count, open_page, ran, rea
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GEO = "X-Geo"
+GPP_DECODER = Path(__file__).resolve().parents[2] / "static" / "consent" / "test" / "gpp-decode.js"
 SALE = ("advertising", "third_party_sharing")  # the network's GPC-sensitive purposes
 
 
@@ -45,6 +49,12 @@ def gpp(page, command, parameter=None):
     return page.evaluate(
         "([c, p]) => new Promise((done) => window.__gpp(c, (value, ok) => done({value, ok}), p))", [command, parameter]
     )
+
+
+def decode_gpp(gpp_string):
+    """{section: {field: value}} as IAB's own library (@iabgpp/cmpapi, in node) reads the string."""
+    out = subprocess.run(["node", str(GPP_DECODER), gpp_string], capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(out.stdout)
 
 
 def events(site, **filters):
@@ -110,6 +120,15 @@ def test_california_with_gpc_never_runs_advertising(live_server, browser, site):
         assert "advertising" not in ran(page)
         assert page.evaluate("window.consent.get('advertising')") is False
         assert wait_for(page, lambda: {e["purpose__key"] for e in events(site, method=Method.GPC)} >= set(SALE))
+        # The first visit's refusal carries the GPP string with the signal and the opt-outs.
+        strings = {e["evidence"].get("gpp") for e in events(site, method=Method.GPC)}
+        assert len(strings) == 1 and None not in strings
+        sections = decode_gpp(strings.pop())
+        assert set(sections) == {"usnat", "usca"}
+        for fields in sections.values():
+            assert fields["Gpc"] is True
+            assert fields["SaleOptOut"] == fields["SharingOptOut"] == 1
+        assert sections["usnat"]["TargetedAdvertisingOptOut"] == 1
         assert gpp(page, "getField", "usnat.Gpc")["value"] is True
         assert gpp(page, "getField", "usca.Gpc")["value"] is True
         assert gpp(page, "getField", "usnat.SaleOptOut")["value"] == 1
@@ -142,6 +161,82 @@ def test_other_states_get_their_own_gpp_section(live_server, page, site, place, 
     assert len(gpp_string.split("~")) == 3  # header, usnat, the state's section
     assert wait_for(page, lambda: len(events(site, method=Method.CUSTOM)) == len(SALE))
     assert {e["evidence"]["gpp"] for e in events(site, method=Method.CUSTOM)} == {gpp_string}
+
+
+# Runs in the ad slot's frame: finds the window holding the __gppLocator frame and calls __gpp
+# there by postMessage, as a vendor's script in a cross-origin frame does.
+FRAME_GPP = """async ([calls, listen]) => {
+    let cmp = null;
+    for (let w = window.parent; !cmp; w = w.parent) {
+        if (w.frames.__gppLocator) cmp = w;
+        else if (w === window.top) break;
+    }
+    if (!cmp) return null;
+    const call = (command, parameter, callId) => new Promise((done) => {
+        const answer = (e) => {
+            const r = e.data && e.data.__gppReturn;
+            if (r && r.callId === callId) done(r);
+        };
+        window.addEventListener("message", answer);
+        cmp.postMessage({__gppCall: {command, parameter, version: "1.1", callId}}, "*");
+    });
+    const out = [];
+    for (const [command, parameter] of calls) out.push(await call(command, parameter, "call-" + out.length));
+    if (listen) {
+        window.gppEvents = [];
+        window.addEventListener("message", (e) => {
+            const r = e.data && e.data.__gppReturn;
+            if (r && r.callId === "listener") window.gppEvents.push(r.returnValue);
+        });
+        cmp.postMessage({__gppCall: {command: "addEventListener", version: "1.1", callId: "listener"}}, "*");
+    }
+    return out;
+}"""
+
+
+def test_a_cross_origin_frame_calls_gpp_through_the_locator(live_server, browser, site):
+    # The ad slot is served from the other loopback name, so the frame is cross-origin; the test
+    # adds it to the demo page, whose CSP allows no frames from there (bypassed for the test).
+    slot = live_server.url.replace("localhost", "127.0.0.1") + "/ad-slot/"
+    context = browser.new_context(bypass_csp=True, extra_http_headers={GEO: "US-CA"})
+    context.route(slot, lambda route: route.fulfill(content_type="text/html", body="<!doctype html><p>Ad slot</p>"))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        open_page(page, f"{live_server.url}/demo/")
+        page.locator("#consent-optout-link").wait_for()
+        assert page.locator("iframe[name=__gppLocator]").count() == 1
+        page.evaluate(
+            "(src) => new Promise((done) => { const f = document.createElement('iframe');"
+            " f.src = src; f.title = 'Ad slot'; f.onload = done; document.body.append(f); })",
+            slot,
+        )
+        frame = page.frame(url=slot)
+        # Cross-origin: the frame cannot reach the page's __gpp directly.
+        assert frame.evaluate("() => { try { return typeof parent.__gpp } catch (e) { return e.name } }") == (
+            "SecurityError"
+        )
+        calls = [["ping"], ["hasSection", "usca"], ["hasSection", "usva"], ["getField", "usca.SaleOptOut"]]
+        ping, usca, usva, sale = frame.evaluate(FRAME_GPP, [calls, True])
+        assert ping["success"] is True and ping["returnValue"]["gppVersion"] == "1.1"
+        assert ping["returnValue"]["cmpStatus"] == "loaded"
+        assert ping["returnValue"]["sectionList"] == [7, 8]
+        assert ping["returnValue"]["gppString"] == gpp(page, "ping")["value"]["gppString"]
+        assert (usca["returnValue"], usva["returnValue"], sale["returnValue"]) == (True, False, 2)
+        assert decode_gpp(ping["returnValue"]["gppString"])["usca"]["SaleOptOut"] == 2
+
+        # The frame's listener (registered by postMessage) hears of the opt-out made in the page.
+        frame.wait_for_function("() => window.gppEvents.some((e) => e.eventName === 'listenerRegistered')")
+        page.locator("#consent-optout-link").click()
+        dialog = page.get_by_role("dialog", name="Your Privacy Choices")
+        dialog.get_by_role("button", name="Opt out of sale and sharing").click()
+        frame.wait_for_function("() => window.gppEvents.some((e) => e.eventName === 'sectionChange')")
+        change = frame.evaluate("() => window.gppEvents.find((e) => e.eventName === 'sectionChange')")
+        assert decode_gpp(change["pingData"]["gppString"])["usca"]["SaleOptOut"] == 1
+        [field] = frame.evaluate(FRAME_GPP, [[["getField", "usnat.SaleOptOut"]], False])
+        assert field == {"returnValue": 1, "success": True, "callId": "call-0"}
+    finally:
+        context.close()
 
 
 def test_a_place_without_a_law_gets_the_sites_notice(live_server, page, browser, site):

@@ -70,7 +70,8 @@ def test_each_language_is_framed_at_phone_and_desktop_width_and_runs_the_real_ru
     assert config["preview"] is True and config["regime"] == network.regime  # the site's own by default
     assert config["texts"]["title"] == "Draft title [fr]" and config["texts"]["body"] == "Draft body [fr]"
     # Runtime strings in the frame's language, not English.
-    assert config["texts"]["prefs_title"] == "Préférences de confidentialité"
+    assert config["texts"]["reload"] == "Recharger"
+    assert config["details"]["texts"]["prefs_title"] == "Préférences de confidentialité"
     assert config["details"]["texts"]["cookies_label"] == "Cookies et stockage"
     # The purposes are the live dialog's (not every purpose of the catalogue), named in French.
     live = embed_config(network, "fr")
@@ -81,7 +82,10 @@ def test_each_language_is_framed_at_phone_and_desktop_width_and_runs_the_real_ru
     assert not BannerVersion.objects.filter(published_at__isnull=True).exists()  # previewing saves nothing
 
     english, _ = frame_config(dpo.get(next(u for u in urls if "lang=en" in u)))
-    assert english["texts"]["title"] == "Draft title [en]" and english["texts"]["prefs_title"] == "Privacy preferences"
+    assert (
+        english["texts"]["title"] == "Draft title [en]"
+        and english["details"]["texts"]["prefs_title"] == "Privacy preferences"
+    )
 
 
 def test_the_frame_is_sandboxed_by_its_own_policy_and_only_the_console_may_frame_it(network):

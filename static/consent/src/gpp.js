@@ -217,3 +217,49 @@ export function installGpp(win, { current, displayed, cmpId = 0 }) {
     });
   };
 }
+
+const LOCATOR = "__gppLocator";
+
+/**
+ * The spec's locator for scripts in other frames: a hidden frame named "__gppLocator" tells them
+ * which window holds the CMP, and they call it by postMessage: {__gppCall: {command, parameter,
+ * version, callId}} (or the same as a JSON string) is answered to the caller's window with
+ * {__gppReturn: {returnValue, success, callId}} (a string if the call was one), once per
+ * callback (an event listener's callback answers again with every event). An IAB stub that has
+ * already added the frame also answers the messages itself, through window.__gpp: then nothing
+ * is added here.
+ */
+export function installGppLocator(win) {
+  const doc = win.document;
+  if (win.frames[LOCATOR]) return;
+  const add = () => {
+    const frame = doc.createElement("iframe");
+    frame.name = LOCATOR;
+    frame.title = "GPP locator";
+    frame.hidden = true;
+    frame.setAttribute("aria-hidden", "true");
+    doc.body.append(frame);
+  };
+  if (doc.body) add();
+  else doc.addEventListener("DOMContentLoaded", add);
+  win.addEventListener("message", (event) => {
+    let data = event.data;
+    const json = typeof data === "string";
+    try {
+      if (json) data = JSON.parse(data);
+    } catch {
+      return;
+    }
+    const call = data?.__gppCall;
+    if (!call || typeof call.command !== "string" || !event.source) return;
+    win.__gpp(
+      call.command,
+      (returnValue, success) => {
+        const answer = { __gppReturn: { returnValue, success, callId: call.callId } };
+        event.source.postMessage(json ? JSON.stringify(answer) : answer, "*");
+      },
+      call.parameter,
+      call.version,
+    );
+  });
+}

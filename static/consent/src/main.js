@@ -5,7 +5,7 @@
 // handlers or style attributes (works under a strict CSP); styles live in a shadow root.
 import { installApi } from "./api.js";
 import { get, loadChoice, pending } from "./choice.js";
-import { loadChunks } from "./chunks.js";
+import { hostChunks, loadChunks } from "./chunks.js";
 import { consentModeState, installGtag } from "./consentmode.js";
 import { all, createDecide, gtagUpdate } from "./decide.js";
 import { applyLanguage, loadDetails, matchLanguage } from "./details.js";
@@ -56,11 +56,19 @@ function start(config, css) {
   installGtag(win);
   win.gtag("consent", "default", Object.assign(consentModeState(config.consent_mode, state.byKey, get, false), { wait_for_update: 500 }));
   installApi(win, { show: () => ready(ui.prefs) });
+  hostChunks(win);
   if (state.stored) gtagUpdate(win);
+  // Chunks are requested, and decisions left from an earlier page sent, in a task of their own:
+  // the banner is shown first. GPC's refusals wait for the chunks: the regime chunk adds the GPP
+  // string to every decision sent (state.decorate), the refusals included.
   const refused = gpcRefusals(state.gpc, state.optional, state.stored);
-  if (refused.length) decide("gpc", all(0, refused));
-  queue.flush();
-  loadChunks(doc, win);
+  const chunks = new Promise((loaded) =>
+    win.setTimeout(() => {
+      queue.flush();
+      loaded(loadChunks(doc));
+    }),
+  );
+  if (refused.length) chunks.then(() => decide("gpc", all(0, refused)));
 
   doc.addEventListener("click", (e) => {
     if (e.target.closest?.("[data-consent-open]")) {

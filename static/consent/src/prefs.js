@@ -6,8 +6,17 @@ import { describe } from "./details.js";
 import { h } from "./dom.js";
 
 window.consent._chunk((state, api) => {
-  /** Build and show the dialog; `ui` lends the runtime's show(), btn() and closer(). */
+  let styled;
+  /** Build and show the dialog; `ui` lends the runtime's show(), btn(), closer() and shadow root. */
   state.prefsUI = (ui, details) => {
+    // The dialog's styles (__PREFS_CSS__, the end of banner.css) join the first layer's, once;
+    // where constructed stylesheets are missing, the linked banner.css already holds them.
+    if (!styled && ui.root.adoptedStyleSheets && window.CSSStyleSheet) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(__PREFS_CSS__);
+      ui.root.adoptedStyleSheets = [...ui.root.adoptedStyleSheets, sheet];
+      styled = 1;
+    }
     const t = Object.assign({}, details.texts, state.texts), described = {};
     details.purposes.forEach((p) => (described[p.key] = p));
     const items = state.purposes.map((p) => {

@@ -1,7 +1,8 @@
 // The regime chunk (built to regime.js, loaded by src/chunks.js) for visitors outside the opt-in
 // regimes: the opt-out link and dialog or the notice (src/optout.js) and, for US places, the
-// GPP API whose string also travels with every decision (`gpp`, stored in its evidence).
-import { encode, fieldValues, installGpp, sectionIds } from "./gpp.js";
+// GPP API (and its __gppLocator frame) whose string also travels with every decision (`gpp`,
+// stored in its evidence).
+import { encode, fieldValues, installGpp, installGppLocator, sectionIds } from "./gpp.js";
 import { createRegimeUI } from "./optout.js";
 
 window.consent._chunk((state, api) => {
@@ -14,6 +15,7 @@ window.consent._chunk((state, api) => {
   if (ids.length) {
     const current = () => ({ ids, values: fieldValues({ optedOut: optedOut(), gpc: state.gpc }) });
     const changed = installGpp(win, { current, displayed: ui.open });
+    installGppLocator(win); // frames (an ad slot) call __gpp by postMessage
     const before = state.decorate; // another chunk's addition, kept
     state.decorate = (body, method) => {
       before?.(body, method);

@@ -26,12 +26,16 @@ export function createUI({ win, doc, css, decide }) {
     root.addEventListener("keydown", onKey);
     doc.body.append(host);
   }
-  function show(el) {
+  // `later`: focus moves in once the banner is painted (after the next frame): focusing at once
+  // would force a layout of the whole page inside the runtime's start, delaying the paint.
+  function show(el, later) {
     hide();
     back = back || doc.activeElement;
     ui = el;
     root.append(ui);
-    (ui.querySelector("[role=dialog]") || ui).focus();
+    const focus = () => ui === el && (el.querySelector("[role=dialog]") || el).focus();
+    if (later) win.requestAnimationFrame(() => win.setTimeout(focus));
+    else focus();
   }
   function hide() {
     if (!ui) return;
@@ -54,6 +58,7 @@ export function createUI({ win, doc, css, decide }) {
         policy ? h("p", 0, h("a", { href: policy }, t.policy_link)) : null,
         h("div", { class: "a" }, btn("accept", t.accept_all), btn("reject", t.reject_all), btn("choose", t.choose)),
         closer("close")),
+      1,
     );
   }
 
@@ -61,7 +66,7 @@ export function createUI({ win, doc, css, decide }) {
   function prefs() {
     mount();
     Promise.all([loadChunk(doc, state.config.prefs), loadDetails(state.language)]).then(
-      ([, details]) => state.prefsUI({ show, btn, closer }, details),
+      ([, details]) => state.prefsUI({ show, btn, closer, root }, details),
       () => 0,
     );
   }

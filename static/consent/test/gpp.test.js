@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as iab from "@iabgpp/cmpapi";
+import { JSDOM } from "jsdom";
 
-import { encode, fibonacci, fieldValues, installGpp, SECTIONS, sectionIds } from "../src/gpp.js";
+import { encode, fibonacci, fieldValues, installGpp, installGppLocator, SECTIONS, sectionIds } from "../src/gpp.js";
 
 const STATES = {
   "US-CA": "usca", "US-VA": "usva", "US-CO": "usco", "US-UT": "usut", "US-CT": "usct", "US-FL": "usfl",
@@ -166,4 +167,37 @@ test("outside the US no section applies", () => {
   win.__gpp("ping", (v) => (ping = v));
   assert.deepEqual(ping.applicableSections, [-1]);
   assert.equal(ping.gppString, "");
+});
+
+test("frames find the CMP by the __gppLocator frame and call __gpp by postMessage", () => {
+  const win = new JSDOM("<!doctype html><body><iframe name=ad></iframe></body>", { url: "https://news.example/" }).window;
+  installGpp(win, { current: () => ({ ids: [7, 8], values: fieldValues({ optedOut: true, gpc: true }) }), displayed: () => false });
+  installGppLocator(win);
+  const frame = win.document.querySelector("iframe[name=__gppLocator]");
+  assert.ok(frame && frame.hidden);
+  assert.equal(win.frames.__gppLocator, frame.contentWindow);
+  // The calling frame: its answers are what the page posts back to it.
+  const ad = win.frames.ad, answers = [];
+  ad.postMessage = (message, origin) => answers.push([message, origin]);
+  const call = (data) => win.dispatchEvent(new win.MessageEvent("message", { data, source: ad }));
+  call({ __gppCall: { command: "ping", version: "1.1", callId: 1 } });
+  call({ __gppCall: { command: "hasSection", parameter: "usca", version: "1.1", callId: "two" } });
+  call(JSON.stringify({ __gppCall: { command: "getField", parameter: "usca.Gpc", version: "1.1", callId: 3 } }));
+  call({ __gppCall: { command: "nonsense", callId: 4 } });
+  call({ __tcfapiCall: { command: "ping", callId: 5 } }); // not for GPP: no answer
+  call("not json");
+  assert.equal(answers.length, 4);
+  const [ping, has, field, unknown] = answers.map(([m]) => (typeof m === "string" ? JSON.parse(m) : m).__gppReturn);
+  assert.deepEqual([ping.callId, ping.success, ping.returnValue.gppVersion], [1, true, "1.1"]);
+  assert.equal(new iab.GppModel(ping.returnValue.gppString).getFieldValue("usca", "SaleOptOut"), 1);
+  assert.deepEqual(has, { returnValue: true, success: true, callId: "two" });
+  assert.equal(typeof answers[2][0], "string"); // a JSON call is answered in JSON
+  assert.deepEqual(field, { returnValue: true, success: true, callId: 3 });
+  assert.deepEqual(unknown, { returnValue: null, success: false, callId: 4 });
+  assert.ok(answers.every(([, origin]) => origin === "*"));
+  // A second install (or an IAB stub's frame already there) adds no second frame nor listener.
+  installGppLocator(win);
+  assert.equal(win.document.querySelectorAll("iframe[name=__gppLocator]").length, 1);
+  call({ __gppCall: { command: "ping", callId: 6 } });
+  assert.equal(answers.length, 5);
 });
