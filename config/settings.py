@@ -103,6 +103,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # connection the database closed (restart, failover) fails one request with 503 + Retry-After
 # (consent/availability.py) and is dropped at the end of that request; on, it is replaced first.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
+# The decision path's statements are prepared once per connection on PostgreSQL
+# (consent/services/sql.py); off behind a connection pooler that cannot keep prepared statements.
+LEDGER_PREPARED_STATEMENTS = env.bool("LEDGER_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
