@@ -2,8 +2,10 @@
 
 import json
 
-from rest_framework.exceptions import ParseError
+from django.conf import settings
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
+from rest_framework.utils.mediatypes import media_type_matches
 
 from api.input_guard import MESSAGE as CONTROL_MESSAGE
 from consent.exceptions import ConsentError
@@ -52,6 +54,31 @@ class SafeJSONParser(JSONParser):
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
         _reject_unstorable(data)
         return data
+
+
+def _strict_constant(name):
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+
+
+def json_body(request):
+    """The body of a plain Django request as `SafeJSONParser` reads it for DRF's `request.data`,
+    with the same errors: {} when empty, 415 unless JSON, 400 when malformed or unstorable. For
+    the one view that skips DRF's request (the banner's decision, `SiteDecisionsView`)."""
+    body = request.body
+    if not body:
+        return {}
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if not media_type_matches(SafeJSONParser.media_type, content_type):
+        raise UnsupportedMediaType(content_type)
+    encoding = request.encoding or settings.DEFAULT_CHARSET
+    try:
+        data = json.loads(body.decode(encoding), parse_constant=_strict_constant)
+    except RecursionError:
+        raise ParseError("JSON parse error - the body is nested too deeply.") from None
+    except (ValueError, LookupError) as exc:
+        raise ParseError(f"JSON parse error - {exc}") from None
+    _reject_unstorable(data)
+    return data
 
 
 def dumps(data):

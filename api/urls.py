@@ -8,13 +8,14 @@ from api.observed_cookies import ObservedCookiesView
 from api.subject_links import PreferenceLinkView, UnsubscribeHeadersView
 
 urlpatterns = [
+    # The banner's decision first: the most requested route of the API.
+    path("sites/<str:site_key>/decisions", views.SiteDecisionsView.as_view(), name="api-site-decisions"),
     path("sites/<str:site_key>/config", views.SiteConfigView.as_view(), name="api-site-config"),
     path("sites/<str:site_key>/jurisdiction", views.SiteJurisdictionView.as_view(), name="api-site-jurisdiction"),
     path("sites/<str:site_key>/handover", handover.HandoverIssueView.as_view(), name="api-site-handover"),
     path(
         "sites/<str:site_key>/handover/accept", handover.HandoverAcceptView.as_view(), name="api-site-handover-accept"
     ),
-    path("sites/<str:site_key>/decisions", views.SiteDecisionsView.as_view(), name="api-site-decisions"),
     path("subjects/<str:subject_ref>/decisions", server.SubjectDecisionsView.as_view(), name="api-subject-decisions"),
     path("subjects/<str:subject_ref>/consents", server.SubjectConsentsView.as_view(), name="api-subject-consents"),
     path("subjects/<str:subject_ref>/preference-link", PreferenceLinkView.as_view(), name="api-preference-link"),

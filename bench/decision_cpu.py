@@ -159,6 +159,10 @@ def main():
             stats = pstats.Stats(profiler)
             stats.sort_stats("tottime").print_stats(30)
             stats.sort_stats("cumulative").print_stats(40)
+            if os.environ.get("BENCH_PROFILE_CALLERS"):
+                stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
+            if os.environ.get("BENCH_PROFILE_DUMP"):
+                stats.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
             return
         results = {w: [] for w in args.workloads.split(",")}
         for round_ in range(args.rounds):

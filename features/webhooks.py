@@ -27,6 +27,7 @@ from django_tasks import task
 from consent import netguard
 from consent.ledger import canonical_time
 from consent.models import AliasKind, Decision, DeliveryStatus, SubjectAlias, Webhook, WebhookDelivery
+from consent.process_caches import caches
 from features.backoff import Backoff
 
 MAX_ATTEMPTS = 8
@@ -64,13 +65,30 @@ def _active_webhooks(site_id):
     return hooks
 
 
+# Whether a site has webhooks, per process, for a second: every decision asks (see
+# `wants_changes`), and the shared cache is a network round trip away when it is Redis. A
+# webhook created in another process is thus announced to within a second of its creation.
+_has_webhooks = {}
+_MEMO_SECONDS = 1.0
+
+
 def has_webhooks(site_id):
     """True if changes on this site are announced to at least one endpoint (cached briefly)."""
-    return bool(_active_webhooks(site_id))
+    now = time.monotonic()
+    memo = _has_webhooks.get(site_id)
+    if memo is not None and memo[0] > now:
+        return memo[1]
+    has = bool(_active_webhooks(site_id))
+    _has_webhooks[site_id] = (now + _MEMO_SECONDS, has)
+    return has
 
 
 def forget_site_webhooks(site_id):
+    _has_webhooks.pop(site_id, None)
     cache.delete(f"consent:webhooks:{site_id}")
+
+
+caches.register("webhooks.has_webhooks", _has_webhooks.clear)
 
 
 def queue_changes(site, subject_id, events):

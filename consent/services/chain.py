@@ -259,7 +259,8 @@ def append_if_unchanged(site, subject_id, items, head, states, *, receipt, **fie
     with transaction.atomic() if announce or connection.in_atomic_block else contextlib.nullcontext():
         if not _write_chain(site, subject_id, events, states, receipt):
             return None
-        publish(site, subject_id, events)
+        if announce:
+            publish(site, subject_id, events)
     return events
 
 

@@ -180,3 +180,20 @@ def test_concurrent_decisions_of_one_visitor_never_fork_or_lose_a_version(site):
         assert state.version == ConsentEvent.objects.filter(subject=subject, purpose_id=state.purpose_id).count()
     assert DecisionReceipt.objects.count() == 1 + 6 * per_thread
     assert verify_chain() is None
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared statements", "client-side binding"])
+def test_the_fast_paths_write_the_same_with_or_without_prepared_statements(site, settings, prepared):
+    settings.LEDGER_PREPARED_STATEMENTS = prepared
+    first, _ = decide(site, {"analytics": "granted", "advertising": "granted"})
+    again, _ = decide(site, {"analytics": "denied"})
+    first_decision.known_aliases.clear()
+    unseen, _ = decide(site, {"advertising": "denied", "surveys": "granted"})
+    assert first["decisions"]["analytics"] == {"state": "granted", "version": 1}
+    assert again["decisions"]["analytics"] == {"state": "withdrawn", "version": 2}
+    assert unseen["decisions"] == {
+        "advertising": {"state": "withdrawn", "version": 2},
+        "surveys": {"state": "granted", "version": 1},
+    }
+    assert Subject.objects.get().last_seq == 5
+    assert verify_chain() is None
