@@ -7,6 +7,7 @@ Public (the banner): site config and decisions, throttled per address, CORS per 
 import re
 
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, status
 from rest_framework.response import Response
@@ -321,20 +322,20 @@ class SiteDecisionsView(PublicView):
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
         self.args, self.kwargs, self.request = args, kwargs, request
+        headers = {"Allow": ", ".join(self.allowed_methods)}
         try:
             for throttle in self.get_throttles():
                 if not throttle.allow_request(request, self):
                     self.throttled(request, throttle.wait())
             body, created = self.record(request, json_body(request), **kwargs)
-            response = Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         except Exception as exc:  # noqa: BLE001  (what the exception handler does not take is raised again)
-            response = exception_handler(exc, {"view": self, "args": args, "kwargs": kwargs, "request": request})
-            if response is None:
+            error = exception_handler(exc, {"view": self, "args": args, "kwargs": kwargs, "request": request})
+            if error is None:
                 raise
-        response.accepted_renderer, response.accepted_media_type = _JSON, "application/json"
-        response.renderer_context = {}
-        response["Allow"] = ", ".join(self.allowed_methods)
-        return response.render()
+            body, code = error.data, error.status_code
+            headers.update((name, value) for name, value in error.items() if name.lower() != "content-type")
+        return HttpResponse(_JSON.render(body), status=code, content_type="application/json", headers=headers)
 
     @extend_schema(
         operation_id="site_record_decision",
