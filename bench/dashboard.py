@@ -127,14 +127,14 @@ def first_roll_up(connection, one_scan, db_cpu):
 
 
 def first_roll_ups(connection, args):
-    """The first roll-up timed --first-runs times (each way with --compare), idle then under load."""
+    """The first roll-up timed --first-runs times (each way with --compare), then so under load."""
     db_cpu = backend_cpu(connection)
     ways = [True, False] if args.compare else [True]
-    conditions = ["idle"] + (["under decisions load"] if args.load_decisions else [])
+    conditions = ["no added load"] + (["under decisions load"] if args.load_decisions else [])
     rows = []
     for condition in conditions:
         load = None
-        if condition != "idle":
+        if condition != "no added load":
             load = start_decisions_load(args)
         samples = {way: [] for way in ways}
         loads = [os.getloadavg()[0]]
@@ -149,11 +149,11 @@ def first_roll_ups(connection, args):
         if load is not None:
             finish_decisions_load(load)
     print(
-        f"{'first roll-up':<44} {'events':>9} {'median s':>9} {'min':>6} {'max':>6} {'app CPU':>8} {'db CPU':>7}  load"
+        f"{'first roll-up':<50} {'events':>9} {'median s':>9} {'min':>6} {'max':>6} {'app CPU':>8} {'db CPU':>7}  load"
     )
     for condition, label, added, walls, apps, dbs, low, high in rows:
         print(
-            f"{condition + ', ' + label:<44} {added:>9,} {statistics.median(walls):>9.2f} {min(walls):>6.2f} "
+            f"{condition + ', ' + label:<50} {added:>9,} {statistics.median(walls):>9.2f} {min(walls):>6.2f} "
             f"{max(walls):>6.2f} {statistics.median(apps):>8.2f} {statistics.median(dbs):>7.2f}  {low:.1f}-{high:.1f}"
         )
 

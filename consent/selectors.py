@@ -21,7 +21,7 @@ from consent.models import (
 )
 from consent.policy_in_force import reconsent_floors
 from consent.regimes import regime_for
-from consent.rules import judge, regime_dependence, vendor_allowed
+from consent.rules import judge, permission, regime_dependence, vendor_allowed, vendor_refused
 
 
 def latest_jurisdictions(subject_ids):
@@ -120,17 +120,21 @@ def who_may(site, purpose, refs, *, vendor=None, now=None):
         known = _known_states_one_statement(site, purpose, refs, vendor, dependence)
     else:
         known = _known_states(site, purpose, refs, vendor)
-    regimes = {j: regime_for(site, j) for j in {found[2] for found in known.values()} | {""}}
-
-    def may(state, vendor_state, jurisdiction):
-        verdict = judge(purpose, state, site=site, now=now, floors=floors, regime=regimes[jurisdiction])
-        return vendor_allowed(verdict, vendor_state) if vendor is not None else verdict.allowed
-
-    stranger = may(None, None, "")  # every unknown reference alike: no state, the site's default regime
+    # judge's answer per regime as a function of the row (rules.permission): decided once here.
+    allowed_in = {
+        j: permission(purpose, site=site, now=now, floors=floors, regime=regime_for(site, j))
+        for j in {found[2] for found in known.values()} | {""}
+    }
+    stranger = allowed_in[""](None)  # every unknown reference alike: no state, the site's default regime
     allowed, denied = [], []
     for ref in refs:
         found = known.get(ref)
-        (allowed if (stranger if found is None else may(*found)) else denied).append(ref)
+        if found is None:
+            ok = stranger
+        else:
+            state, vendor_state, jurisdiction = found
+            ok = allowed_in[jurisdiction](state) and not vendor_refused(vendor_state)
+        (allowed if ok else denied).append(ref)
     return allowed, denied
 
 

@@ -1,7 +1,8 @@
-"""`rules.regime_dependence` says for which states of a purpose the person's regime can change
-`judge`'s answer; the bulk check reads a person's jurisdiction only for those. Checked here
-against `judge` itself over many site settings, purposes and states: wherever it says the regime
-does not matter, every regime the site can answer gives the same verdict."""
+"""What the bulk check asks of `consent.rules` besides `judge`, checked against `judge` itself over
+many site settings, purposes, regimes and states: `regime_dependence` says for which states the
+person's regime can change the answer (the check reads a jurisdiction only for those; wherever
+it says the regime does not matter, every regime the site can answer gives the same verdict),
+and `permission` is `judge(...).allowed` with what does not depend on the row decided once."""
 
 from datetime import timedelta
 from itertools import product
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from consent import regimes
 from consent.models import Decision, LegalBasis, Purpose
-from consent.rules import REFUSED, judge, regime_dependence
+from consent.rules import REFUSED, judge, permission, regime_dependence
 
 NOW = timezone.now()
 PURPOSES = [
@@ -38,7 +39,11 @@ PLACES = ["FR", "DE", "GB", "US", "US-CA", "US-TX", "JP", "IN", "BR", "CA-QC", "
 def sites():
     for regime, overrides, settings, lifetime in product(regimes.DEFAULTS, OVERRIDES, SETTINGS, [180, 395]):
         yield SimpleNamespace(
-            regime=regime, regime_by_country=overrides, regime_settings=settings, consent_lifetime_days=lifetime
+            regime=regime,
+            regime_by_country=overrides,
+            regime_settings=settings,
+            consent_lifetime_days=lifetime,
+            consent_lifetime=timedelta(days=lifetime),
         )
 
 
@@ -96,3 +101,26 @@ def test_a_typical_opt_in_site():
     assert regime_needed(dependence, None)  # opt-out places run it until refused, opt-in ones do not
     for purpose in (surveys, essential):
         assert regime_dependence(purpose, site=site, now=NOW)[:3] == (False, False, False)
+
+
+def test_permission_answers_as_judge():
+    checked = 0
+    for site, purpose, floors in product(sites(), PURPOSES, [{}, {1: 2, 2: 2}]):
+        for regime in [None, *regimes.possible_regimes(site)]:
+            allowed = permission(purpose, site=site, now=NOW, floors=floors, regime=regime)
+            for state in states():
+                verdict = judge(purpose, state, site=site, now=NOW, floors=floors, regime=regime)
+                assert allowed(state) == verdict.allowed, (site, purpose.key, floors, regime, state)
+                checked += 1
+    assert checked > 100_000
+
+
+def test_a_grant_expires_exactly_at_its_lifetime():
+    site = SimpleNamespace(regime="opt_in", regime_by_country={}, regime_settings={}, consent_lifetime_days=180)
+    analytics = PURPOSES[0]
+    allowed = permission(analytics, site=site, now=NOW, regime="opt_in")
+    for seconds, expected in ((-1, True), (0, False), (1, False)):
+        when = NOW - timedelta(days=180, seconds=seconds)
+        state = SimpleNamespace(state=Decision.GRANTED, updated_at=when, policy_version=None)
+        assert allowed(state) is expected
+        assert judge(analytics, state, site=site, now=NOW, regime="opt_in").allowed is expected
