@@ -285,7 +285,6 @@ class ServerDecisionSerializer(DecisionFields):
         return Method.API if value is None else value
 
 
-@extend_schema_serializer(component_name="Check")  # shown as CheckRequest
 def _plain_refs(refs):
     """Every reference a string of 1 to MAX_REF_LENGTH characters without control characters: the
     per-reference rules of CheckRequestSerializer over all 10,000 at once (the faults are single
@@ -298,6 +297,7 @@ def _plain_refs(refs):
     return not CONTROL.search("".join(refs))
 
 
+@extend_schema_serializer(component_name="Check")  # shown as CheckRequest
 class CheckRequestSerializer(serializers.Serializer):
     purpose = Text(max_length=64, required=True)
     subjects = serializers.ListField(child=Text(max_length=MAX_REF_LENGTH, required=True), max_length=10_000)
