@@ -109,7 +109,7 @@ def who_may(site, purpose, refs, *, vendor=None, now=None):
     Unknown references are not allowed (no consent on record), except for purposes that are
     always allowed or legitimate-interest purposes nobody objected to. A back end asks this for
     up to 10,000 references at once, so on PostgreSQL the aliases and states are read in one
-    statement with the references as one array parameter, and a person's latest jurisdiction only
+    statement with the references as one JSON parameter, and a person's latest jurisdiction only
     where their regime can change the verdict; other databases take three queries.
     """
     now = now or timezone.now()
