@@ -1,6 +1,7 @@
 """Time `POST /api/v1/consents/check` with 10,000 subjects on a million-event ledger (PostgreSQL).
 
     .venv/bin/python bench/check.py [--events 1000000] [--subjects 10000] [--runs 7] [--port 8701] [--keep|--reuse]
+        [--db postgres://postgres@127.0.0.1:5432/consent_bench_check] [--ab]
 
 Creates (and at the end drops) a throwaway database, inserts the events as bench/dashboard.py
 does (250,000 subjects x 4 purposes), then the subjects' aliases (half user ids, half visitor
@@ -11,6 +12,12 @@ events). It then times, for 10,000 references of which 70 % are known:
   one-statement path (what PostgreSQL now runs);
 - the whole request in the process (Django test client: middleware, authentication, JSON);
 - the request through HTTP to gunicorn on 127.0.0.1 (one worker), as a back end would see it.
+
+Every figure comes with CPU: this process's (the gunicorn worker's through HTTP) and the
+PostgreSQL backends' (from /proc, so PostgreSQL must run on this machine). `--ab` also runs,
+alternately with the statement of now, the statement from before migration 0016 on the index it
+probed (built in a transaction that is rolled back), and the statement of now made to read every
+subject's jurisdiction (the worst case, where the regime matters for every state).
 """
 
 import argparse
@@ -23,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -44,6 +52,9 @@ def main():
     parser.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/consent_bench_check")
     parser.add_argument("--keep", action="store_true", help="Do not drop the database at the end.")
     parser.add_argument("--reuse", action="store_true", help="Use the database a --keep run left.")
+    parser.add_argument(
+        "--ab", action="store_true", help="Also time the statement of before migration 0016, alternately with now."
+    )
     args = parser.parse_args()
 
     import psycopg
@@ -68,6 +79,7 @@ def main():
 
     try:
         if args.reuse:
+            call_command("migrate", verbosity=0)
             site, refs = reuse(connection, args.subjects)
         else:
             call_command("migrate", verbosity=0)
@@ -144,40 +156,193 @@ def pick(connection, site, wanted):
     return refs
 
 
-def timed(fn, runs):
-    fn()  # warm caches and connections
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
+# The one statement before the regime-aware reading and migration 0016: the jurisdiction read
+# for every known subject, the aliases probed on the (site, kind, value) index (one descent per
+# kind, then a sort). Kept to compare both in the same conditions (--ab).
+BEFORE_SQL = """
+SELECT r.value, s.state, s.updated_at, s.policy_version, vs.state, coalesce(j.jurisdiction, '')
+FROM unnest(%(refs)s::varchar[]) AS r(value)
+CROSS JOIN LATERAL (
+    SELECT subject_id FROM consent_subjectalias
+    WHERE site_id = %(site)s AND kind IN (%(user)s, %(visitor)s) AND value = r.value
+    ORDER BY kind = %(user)s DESC LIMIT 1
+) AS a
+LEFT JOIN LATERAL (
+    SELECT state, updated_at, policy_version FROM consent_consentstate
+    WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id IS NULL LIMIT 1
+) AS s ON true
+LEFT JOIN LATERAL (
+    SELECT state FROM consent_consentstate
+    WHERE subject_id = a.subject_id AND purpose_id = %(purpose)s AND vendor_id = %(vendor)s LIMIT 1
+) AS vs ON true
+LEFT JOIN LATERAL (
+    SELECT e.jurisdiction FROM consent_subject AS subj
+    JOIN consent_consentevent AS e ON e.subject_id = subj.id AND e.seq = subj.last_seq
+    WHERE subj.id = a.subject_id LIMIT 1
+) AS j ON true
+"""
+# The index it probed, swapped in inside a transaction that is rolled back.
+BEFORE_INDEX = """
+ALTER TABLE consent_subjectalias DROP CONSTRAINT alias_unique_per_site;
+CREATE UNIQUE INDEX alias_before_0016 ON consent_subjectalias (site_id, kind, value);
+"""
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid):
+    """CPU seconds (user + system) of a process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def backends_cpu(pids):
+    """CPU seconds of PostgreSQL backends: run time in ns from /proc/<pid>/schedstat (same machine)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[0]) / 1e9
+        except FileNotFoundError:
+            pass
+    return total
+
+
+class Meter:
+    """Wall clock, the client process's CPU and the PostgreSQL backends' CPU of each call."""
+
+    def __init__(self, app_cpu, db_pids):
+        self.app_cpu, self.db_pids = app_cpu, db_pids
+        self.samples = []
+
+    def __call__(self, fn):
+        pids = self.db_pids()
+        app, db, started = self.app_cpu(), backends_cpu(pids), time.perf_counter()
         result = fn()
-        timings.append((time.perf_counter() - started) * 1000)
-    return result, statistics.median(timings), min(timings), max(timings)
+        wall = time.perf_counter() - started
+        self.samples.append((wall * 1000, (self.app_cpu() - app) * 1000, (backends_cpu(pids) - db) * 1000))
+        return result
+
+    def row(self, label):
+        wall, app, db = (statistics.median(column) for column in zip(*self.samples, strict=True))
+        return (label, wall, min(s[0] for s in self.samples), app, db, len(self.samples))
+
+
+def own_backend():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return lambda: [pid]
+
+
+def timed(fn, runs, meter):
+    fn()  # warm caches and connections
+    result = None
+    for _ in range(runs):
+        result = meter(fn)
+    return result
 
 
 def measure(site, refs, args):
+    from django.db import connection, transaction
     from rest_framework.test import APIClient
 
     from consent import selectors
     from consent.models import Purpose
+    from consent.rules import RegimeDependence, regime_dependence
     from consent.tokens import make_api_key
 
     purpose = Purpose.objects.get(site=site, key="marketing_email")
     one_statement = selectors._known_states_one_statement
+    backend = own_backend()
+    cpu = time.process_time
     rows = []
+    load = [os.getloadavg()[0]]
 
     def who_may():
         return selectors.who_may(site, purpose, refs)
 
-    selectors._known_states_one_statement = selectors._known_states  # the code before
-    try:
-        before, *times = timed(who_may, args.runs)
-    finally:
-        selectors._known_states_one_statement = one_statement
-    rows.append(("who_may, portable path (before: 3 queries, IN lists)", *times))
-    after, *times = timed(who_may, args.runs)
-    rows.append(("who_may, one statement (= ANY array, join)", *times))
-    assert before == after, "the two paths disagree"
+    def before_statement(site, purpose, refs, vendor, dependence):
+        params = {**selectors._known_states_params(site, purpose, refs, vendor, dependence), "refs": refs}
+        known = {}
+        with connection.cursor() as cursor:
+            cursor.execute(BEFORE_SQL, params)
+            for value, state, updated_at, policy_version, vendor_state, jurisdiction in cursor.fetchall():
+                state = selectors._State(state, updated_at, policy_version) if state is not None else None
+                known[value] = (
+                    state,
+                    selectors._State(vendor_state, None, None) if vendor_state else None,
+                    jurisdiction,
+                )
+        return known
+
+    def every_jurisdiction(site, purpose, refs, vendor, dependence):
+        forced = RegimeDependence(True, True, True, datetime.now(UTC) + timedelta(days=36500), 0)
+        return one_statement(site, purpose, refs, vendor, forced)
+
+    def patched(replacement, fn):
+        def run():
+            selectors._known_states_one_statement = replacement
+            try:
+                return fn()
+            finally:
+                selectors._known_states_one_statement = one_statement
+
+        return run
+
+    portable = Meter(cpu, backend)
+    selectors_portable = patched(
+        lambda site, purpose, refs, vendor, _: selectors._known_states(site, purpose, refs, vendor), who_may
+    )
+    before = timed(selectors_portable, args.runs, portable)
+    after = timed(who_may, args.runs, Meter(cpu, backend))
+    assert before == after, "the portable path and the one statement disagree"
     print(f"{len(refs):,} references: {len(after[0]):,} allowed, {len(after[1]):,} denied")
+    rows.append(portable.row("who_may, portable path (3 queries, IN lists)"))
+
+    # The statement alone (execute and fetch), and who_may around it, now and before, alternately.
+    dependence = regime_dependence(purpose, site=site, now=datetime.now(UTC))
+    params = selectors._known_states_params(site, purpose, refs, None, dependence)
+    before_params = {**params, "refs": refs}  # an array of strings then
+
+    def statement(sql):
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, before_params if sql is BEFORE_SQL else params)
+                return cursor.fetchall()
+
+        return run
+
+    meters = {name: Meter(cpu, backend) for name in ("sb", "sa", "se", "wb", "wa", "we")}
+    every = patched(every_jurisdiction, who_may)
+    for _ in range(args.runs if args.ab else 0):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(BEFORE_INDEX)
+            statement(BEFORE_SQL)()  # warm
+            meters["sb"](statement(BEFORE_SQL))
+            assert meters["wb"](patched(before_statement, who_may)) == after, "before and now disagree"
+            transaction.set_rollback(True)
+        statement(selectors._KNOWN_STATES_SQL)()
+        meters["sa"](statement(selectors._KNOWN_STATES_SQL))
+        meters["wa"](who_may)
+        assert meters["we"](every) == after, "reading every jurisdiction changes the answers"
+        meters["se"](lambda: every_jurisdiction(site, purpose, refs, None, dependence))
+        load.append(os.getloadavg()[0])
+    if args.ab:
+        rows.append(meters["wb"].row("who_may, one statement before (every jurisdiction, old alias index)"))
+        rows.append(meters["wa"].row("who_may, one statement now"))
+        rows.append(meters["we"].row("who_may now, every jurisdiction read (worst case)"))
+        rows.append(meters["sb"].row("  the statement alone, before (execute + fetch)"))
+        rows.append(meters["sa"].row("  the statement alone, now"))
+        rows.append(meters["se"].row("  the statement alone, now, every jurisdiction read"))
+    else:
+        meter = Meter(cpu, backend)
+        timed(who_may, args.runs, meter)
+        rows.append(meter.row("who_may, one statement now"))
 
     _, key = make_api_key(site)
     payload = {"purpose": purpose.key, "subjects": refs}
@@ -188,25 +353,29 @@ def measure(site, refs, args):
         assert response.status_code == 200, response.content[:200]
         return response
 
-    _, *times = timed(in_process, args.runs)
-    rows.append(("whole request in the process (test client)", *times))
-    rows.append(("whole request through HTTP (gunicorn, 1 worker)", *over_http(args, key, payload)))
-    explain(site, purpose, refs)
-    print(f"{'what':<56} {'median ms':>10} {'min':>8} {'max':>8}")
-    for label, median, low, high in rows:
-        print(f"{label:<56} {median:>10.1f} {low:>8.1f} {high:>8.1f}")
+    meter = Meter(cpu, backend)
+    timed(in_process, args.runs, meter)
+    rows.append(meter.row("whole request in the process (test client)"))
+    load.append(os.getloadavg()[0])
+    rows.append(over_http(args, key, payload))
+    load.append(os.getloadavg()[0])
+    explain(site, purpose, refs, params)
+    print(f"load average (1 min) during the runs: {min(load):.1f}-{max(load):.1f}")
+    print(f"{'what':<70} {'median ms':>9} {'min':>7} {'app CPU':>8} {'db CPU':>7} {'runs':>5}")
+    for label, median, low, app, db, runs in rows:
+        print(f"{label:<70} {median:>9.1f} {low:>7.1f} {app:>8.1f} {db:>7.1f} {runs:>5}")
+    print("app CPU: this process (the gunicorn worker through HTTP), ms per call; db CPU: PostgreSQL backends")
 
 
-def explain(site, purpose, refs):
+def explain(site, purpose, refs, params):
     """The plan of the one statement, with the server's own execution time (no client, no Python)."""
     from django.db import connection
 
     from consent import selectors
 
-    params = {"site": site.pk, "user": "user", "visitor": "visitor", "refs": refs, "purpose": purpose.pk}
     with connection.cursor() as cursor:
         for _ in range(3):  # the last of three, caches warm
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + selectors._KNOWN_STATES_SQL, {**params, "vendor": None})
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + selectors._KNOWN_STATES_SQL, params)
             plan = [line for (line,) in cursor.fetchall()]
     print("plan of the one statement (reference list elided):")
     for line in plan:
@@ -244,8 +413,23 @@ def over_http(args, key, payload):
                 assert response.status == 200
                 return response.read()
 
-        _, *times = timed(post, args.runs)
-        return times
+        post()  # the worker connects
+        with open(f"/proc/{server.pid}/task/{server.pid}/children") as f:
+            [worker] = [int(pid) for pid in f.read().split()]
+        mine = own_backend()()
+
+        def worker_backends():
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> ALL(%s)", [mine]
+                )
+                return [pid for (pid,) in cursor.fetchall()]
+
+        meter = Meter(lambda: process_cpu(worker), worker_backends)
+        timed(post, args.runs, meter)
+        return meter.row("whole request through HTTP (gunicorn, 1 worker)")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

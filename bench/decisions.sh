@@ -14,6 +14,7 @@
 #   BENCH_VISITORS        draw visitors from a pool of this many (returning visitors) instead of
 #                         a new visitor per decision
 #   PORT                  loopback port for gunicorn (default 8101)
+#   BENCH_DB              name of the throwaway database (default consent_bench_<pid>; dropped at the end)
 #   PYTHON                interpreter with the requirements installed (default .venv/bin/python)
 set -euo pipefail
 
@@ -27,7 +28,7 @@ THREADS=${THREADS:-2}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-8}
 PORT=${PORT:-8101}
-DB=consent_bench_$$
+DB=${BENCH_DB:-consent_bench_$$}
 LOG=$(mktemp -t consent-bench-gunicorn.XXXXXX)
 
 if ! command -v wrk >/dev/null 2>&1; then

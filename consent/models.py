@@ -369,7 +369,9 @@ class AliasKind(models.TextChoices):
 class SubjectAlias(models.Model):
     """A reference by which a site names a subject: its own user id, or a banner visitor id."""
 
-    # The unique (site, kind, value) index serves look-ups by site; no separate index on site.
+    # The unique (site, value, kind) index serves look-ups by site; no separate index on site.
+    # Value before kind: every look-up names the value and searches one or both kinds, and with
+    # this order both kinds of a value are one index descent (a bulk check probes 10,000 values).
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="aliases")
     kind = models.CharField(max_length=8, choices=AliasKind.choices)
@@ -378,7 +380,7 @@ class SubjectAlias(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["site", "kind", "value"], name="alias_unique_per_site"),
+            models.UniqueConstraint(fields=["site", "value", "kind"], name="alias_unique_per_site"),
         ]
 
     def __str__(self):

@@ -46,6 +46,13 @@ def regime_for(site, jurisdiction):
     return site.regime if site.regime in Regime.values else OPT_IN
 
 
+def possible_regimes(site):
+    """Every regime `regime_for` can answer for this site (its default, the built-in map, its overrides)."""
+    overrides = site.regime_by_country if isinstance(site.regime_by_country, dict) else {}
+    found = {regime_for(site, "")} | set(BUILT_IN.values()) | set(overrides.values())
+    return sorted(found & set(Regime.values))
+
+
 def settings_for(site, regime):
     """The site's settings for one regime, with the defaults filled in."""
     merged = dict(DEFAULTS.get(regime, DEFAULTS[OPT_IN]))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from consent.models import RollupWatermark, Site
+from consent.services.sql import fast_paths
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 LOCK_TIMEOUT = "500ms"
 
 EVENTS = "consent_consentevent"
+# Memory for the one-scan roll-up's hash aggregate (PostgreSQL spills to disk beyond it).
+ROLL_UP_WORK_MEM = "64MB"
 
 
 def day_sql(column="recorded_at"):
@@ -70,39 +73,72 @@ def committed_max_id():
         return None
 
 
+DAILY = ("consent_dailyconsentstat", ["site_id", "day", "purpose_id", "decision", "method"])
+AUDIENCE = ("consent_dailyaudiencestat", ["site_id", "day", "jurisdiction", "language", "decision"])
+
+
+def _on_conflict(table, columns):
+    keys = ", ".join(columns)
+    return f"ON CONFLICT ({keys}) DO UPDATE SET events = {table}.events + excluded.events"
+
+
+# PostgreSQL: both tables from one scan of the window. Each event's day is worked out once, both
+# cubes are hashed at once (GROUPING SETS), and the daily cube's sum is the number of events.
+# Before, a count and one INSERT ... SELECT per table read the window three times.
+_ONE_SCAN_SQL = f"""
+WITH cube AS MATERIALIZED (
+    SELECT GROUPING(method) AS audience, day, purpose_id, decision, method, jurisdiction, language, COUNT(*) AS events
+    FROM (
+        SELECT {{day}} AS day, purpose_id, decision, method, jurisdiction, language FROM {EVENTS}
+        WHERE site_id = %s AND id > %s AND id <= %s AND vendor_id IS NULL
+    ) AS e
+    GROUP BY GROUPING SETS ((day, purpose_id, decision, method), (day, jurisdiction, language, decision))
+), daily AS (
+    INSERT INTO {DAILY[0]} ({", ".join(DAILY[1])}, events)
+    SELECT %s, day, purpose_id, decision, method, events FROM cube WHERE audience = 0
+    {_on_conflict(*DAILY)}
+), by_audience AS (
+    INSERT INTO {AUDIENCE[0]} ({", ".join(AUDIENCE[1])}, events)
+    SELECT %s, day, jurisdiction, language, decision, events FROM cube WHERE audience = 1
+    {_on_conflict(*AUDIENCE)}
+)
+SELECT COALESCE(SUM(events), 0)::bigint FROM cube WHERE audience = 0
+"""  # noqa: S608  (constant table and column names)
+
+
+def _add_window(cursor, site_id, after, upto):
+    """Add the site's events in (after, upto] to both tables; returns how many there were."""
+    day, day_params = day_sql()
+    if fast_paths():
+        # The planner sizes the two hash tables from its estimate of the groups (far above the
+        # 12,000 of a million events); under the default 4 MB it sorted the million rows on disk
+        # instead (2.7 s of CPU against 0.9 s hashed). This transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '{ROLL_UP_WORK_MEM}'")
+        cursor.execute(_ONE_SCAN_SQL.format(day=day), [*day_params, site_id, after, upto, site_id, site_id])
+        return cursor.fetchone()[0]
+    window = [site_id, after, upto]
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {EVENTS} WHERE site_id = %s AND id > %s AND id <= %s AND vendor_id IS NULL",  # noqa: S608  (constant table name)
+        window,
+    )
+    added = cursor.fetchone()[0]
+    if added:
+        for table, columns in (DAILY, AUDIENCE):
+            events_columns = [day if column == "day" else column for column in columns]
+            cursor.execute(_upsert_sql(table, columns, events_columns), [*day_params, *window])
+    return added
+
+
 def _roll_up_site(site_id, upto):
     """Count one site's events in (watermark, upto]; returns how many were added."""
-    day, day_params = day_sql()
     with transaction.atomic():
         RollupWatermark.objects.get_or_create(site_id=site_id)
         mark = RollupWatermark.objects.select_for_update().get(site_id=site_id)
         after = mark.last_event_id
         if upto <= after:
             return 0
-        window = [site_id, after, upto]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {EVENTS} WHERE site_id = %s AND id > %s AND id <= %s AND vendor_id IS NULL",  # noqa: S608  (constant table name)
-                window,
-            )
-            added = cursor.fetchone()[0]
-            if added:
-                cursor.execute(
-                    _upsert_sql(
-                        "consent_dailyconsentstat",
-                        ["site_id", "day", "purpose_id", "decision", "method"],
-                        ["site_id", day, "purpose_id", "decision", "method"],
-                    ),
-                    [*day_params, *window],
-                )
-                cursor.execute(
-                    _upsert_sql(
-                        "consent_dailyaudiencestat",
-                        ["site_id", "day", "jurisdiction", "language", "decision"],
-                        ["site_id", day, "jurisdiction", "language", "decision"],
-                    ),
-                    [*day_params, *window],
-                )
+            added = _add_window(cursor, site_id, after, upto)
         mark.last_event_id = upto
         mark.rolled_up_at = timezone.now()
         mark.save(update_fields=["last_event_id", "rolled_up_at"])

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from consent.models import ApiKey, ConsentEvent, LegalBasis, PolicyVersion, Purpose, Site
-from consent.services.decisions import record_decision
+from consent.services.decisions import MAX_REF_LENGTH, record_decision
 from consent.tokens import find_api_key, make_api_key
 
 
@@ -201,6 +201,12 @@ def test_check_rejects_bad_input_naming_the_field(client, site, auth):
     assert "purpose" in unknown.json()["error"]["fields"]
     assert "subjects" in check({"purpose": "analytics", "subjects": "u1"}).json()["error"]["fields"]
     assert "subjects.1" in check({"purpose": "analytics", "subjects": ["u1", 2]}).json()["error"]["fields"]
+    # Checked all at once when every reference is fine; a bad one among many is still named.
+    many = [f"u{n}" for n in range(5_000)]
+    for bad in ("", "x" * (MAX_REF_LENGTH + 1), None, ["u1"]):
+        fields = check({"purpose": "analytics", "subjects": [*many, bad, "u-last"]}).json()["error"]["fields"]
+        assert list(fields) == ["subjects.5000"], bad
+    assert check({"purpose": "analytics", "subjects": [*many, "x" * MAX_REF_LENGTH]}).status_code == 200
     assert "vendor" in check({"purpose": "analytics", "subjects": [], "vendor": "nope"}).json()["error"]["fields"]
     assert "purpose" in check({"subjects": []}).json()["error"]["fields"]
 

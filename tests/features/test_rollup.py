@@ -146,6 +146,54 @@ def test_vendor_events_and_other_sites_are_kept_apart(history):
     assert from_dashboard(site, PERIOD) == from_ledger(site, PERIOD)
 
 
+def stat_rows():
+    daily = DailyConsentStat.objects.values_list("site_id", "day", "purpose_id", "decision", "method", "events")
+    audience = DailyAudienceStat.objects.values_list("site_id", "day", "jurisdiction", "language", "decision", "events")
+    return sorted(daily), sorted(audience)
+
+
+def roll_up_both_ways(settings):
+    """(one scan's result and rows, three statements' result and rows) from the same watermarks."""
+    marks = {m.site_id: m.last_event_id for m in RollupWatermark.objects.all()}
+    before = stat_rows()
+    results = []
+    for fast in (True, False):
+        settings.LEDGER_FAST_PATHS = fast
+        with transaction.atomic():
+            added = roll_up()
+            results.append((added, stat_rows()))
+            transaction.set_rollback(True)  # the other way starts from the same rows
+    assert stat_rows() == before and {m.site_id: m.last_event_id for m in RollupWatermark.objects.all()} == marks
+    return results
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the one-scan roll-up is PostgreSQL's")
+def test_one_scan_and_three_statements_count_the_same(history, settings):
+    site = history
+    vendor = Vendor.objects.get(site=site)
+    ads = Purpose.objects.get(site=site, key="advertising")
+    subject_id = resolve_subject(site, visitor_id="v10")
+    with transaction.atomic():
+        append_events(site, subject_id, [(ads, vendor, "denied")], method="custom", recorded_at=DAY1)
+    other = Site.objects.create(key="other", name="Other")
+    Purpose.objects.create(site=other, key="analytics")
+    record(other, "w1", DAY1, {"analytics": "granted"}, "accept_all")
+    record(site, "v9", DAY1 - timedelta(days=40), {"analytics": "denied"}, "reject_all", "", "")
+
+    one_scan, three = roll_up_both_ways(settings)
+    assert one_scan == three
+    assert one_scan[0] == {"acme": 10, "other": 1}
+    assert len(one_scan[1][0]) > 5 and len(one_scan[1][1]) > 5
+
+    # A second window adds to rows already there, and creates others.
+    roll_up()
+    record(site, "v12", DAY1, {"analytics": "granted", "advertising": "granted"}, "accept_all")
+    record(site, "v13", DAY2 + timedelta(days=5), {"analytics": "granted"}, "accept_all", "JP", "ja")
+    one_scan, three = roll_up_both_ways(settings)
+    assert one_scan == three
+    assert one_scan[0] == {"acme": 3, "other": 0}
+
+
 def test_the_command_and_the_task(history):
     out = StringIO()
     call_command("rollup_stats", stdout=out)
