@@ -22,7 +22,7 @@ def reset_fill_factors(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0015_retention")]
+    dependencies = [("consent", "0016_alias_value_before_kind")]
 
     operations = [
         migrations.RemoveIndex(model_name="consentstate", name="state_purpose_state"),
