@@ -94,7 +94,8 @@ def main():
                 f"events/s; CPU per event: verifier {cpu / report.events * 1e6:.2f} us ({cpu:.1f} s), "
                 f"PostgreSQL {database_cpu / report.events * 1e6:.2f} us ({database_cpu:.1f} s), "
                 f"projected on 2 idle cores {2e6 / per_event:,.0f} events/s; ranges read again in detail "
-                f"{report.detailed_ranges}; peak RSS {own:.0f} MB (parent), {children:.0f} MB (largest worker); "
+                f"{getattr(report, 'detailed_ranges', '-')}; peak RSS {own:.0f} MB (parent), {children:.0f} MB "
+                f"(largest worker); "
                 f"load average {os.getloadavg()[0]:.1f}; {status}"
             )
     finally:
@@ -107,8 +108,8 @@ def main():
 class BackendCpu:
     """CPU time (user + system) of the PostgreSQL backends serving one database, from /proc.
 
-    A thread looks every 20 ms for the backends (process title 'postgres: USER DB ...') and the
-    parallel workers they start ('postgres: parallel worker for PID N'), and keeps each one's
+    A thread looks every 20 ms for the backends (process title 'postgres: [CLUSTER: ]USER DB ...')
+    and the parallel workers they start ('... parallel worker for PID N'), and keeps each one's
     latest CPU time: a worker's backend that ends between two looks has been idle since
     its last task, so little is lost. `stop()` returns (backend CPU since the start, the thread's
     own CPU, to take off the caller's)."""
@@ -128,10 +129,10 @@ class BackendCpu:
         if pid not in self.kinds:
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    title = f.read()
+                    title = f.read().replace(b"\x00", b" ").strip()
             except OSError:
                 title = b""
-            helper = title.startswith(b"postgres: parallel worker for PID ")
+            helper = title.startswith(b"postgres: ") and b" parallel worker for PID " in title
             self.kinds[pid] = (helper and self._backend(int(title.split()[-1]))) or (
                 title.startswith(b"postgres: ") and self.marker in title
             )

@@ -24,7 +24,9 @@ import json
 import re
 from contextlib import closing
 from hashlib import sha256
+from itertools import groupby
 from json.encoder import encode_basestring
+from operator import itemgetter
 
 from consent.proof.checkpoints import HeadBuckets
 from consent.proof.streams import compacted, copy_lines
@@ -168,8 +170,7 @@ class RangeCertifier:
         self.purposes = {str(k).encode(): v for k, v in context["purposes"].items()}
         self.vendors = {str(k).encode(): v for k, v in context["vendors"].items()}
         self.common, self.agents, self.rendered = {}, {}, {}
-        self.heads = {}
-        self.seen = set()
+        self.cut_heads = []
         self.want_heads, self.want_states, self.want_receipts = set(), set(), {}
         self.compacted_receipts = {}
 
@@ -192,12 +193,11 @@ class RangeCertifier:
         if self.stones:
             raise Doubt("tombstones of a subject without events")
         self._compare_heads(heads)
-        got = set(states)
+        got = {line[:-1] for line in states}
         if len(got) != len(states) or got != self.want_states:
             raise Doubt("states differ from the latest events")
         self._compare_receipts(receipts)
-        heads_found = {site: builder.done() for site, builder in self.heads.items()}
-        return events, len(heads), heads_found
+        return events, len(heads), self._head_buckets()
 
     def _events(self, lines):  # noqa: C901  (one loop on purpose: it runs once per event)
         quoted = _Quoted()
@@ -232,7 +232,8 @@ class RangeCertifier:
             if sha256(text).hexdigest().encode() != digest:
                 raise Doubt("an event does not match its hash")
             last, chain_hash, counted = number, digest, counted + 1
-            latest[purpose, vendor] = (decision, version, event_id)
+            # The state this event implies is the line's first six fields (the stored state's line).
+            latest[purpose, vendor] = line[: len(line) - len(shared) - len(seq) - len(prev) - len(digest) - 4]
             if entries is not None:
                 entries.append((purpose, vendor, decision, version))
             if cut is not None and int(event_id) <= cut:
@@ -293,23 +294,18 @@ class RangeCertifier:
 
     def _finish(self, subject, site, last, chain_hash, latest, by_receipt, cut_head, stones, counted):
         """What one subject's chain implies; returns its events counted as the detailed pass counts."""
-        cut = self.cuts.get(site)
         if stones:
+            cut = self.cuts.get(site)
             last, chain_hash, cut_head = self._link_stones(subject, stones, None, last, chain_hash, cut, cut_head)
-        self.seen.add(subject)
         self.want_heads.add(b"%s\t%d\t%s\n" % (subject, last, chain_hash))
-        add_state = self.want_states.add
-        for (purpose, vendor), (decision, version, event_id) in latest.items():
-            add_state(b"\t".join((subject, purpose, vendor, decision, version, event_id)) + b"\n")
-        for receipt, entries in by_receipt.items():
-            self.want_receipts[subject + b"\t" + receipt] = entries
+        self.want_states.update(latest.values())
+        if by_receipt:
+            for receipt, entries in by_receipt.items():
+                self.want_receipts[subject + b"\t" + receipt] = entries
         if self.only_site is not None and site != self.only_site:
             return 0
         if cut_head is not None:
-            builder = self.heads.get(int(site))
-            if builder is None:
-                builder = self.heads[int(site)] = HeadBuckets()
-            builder.add(int(subject), cut_head[0], cut_head[1].decode())
+            self.cut_heads.append((site, subject, *cut_head))
         return counted
 
     def _compare_heads(self, heads):
@@ -317,10 +313,23 @@ class RangeCertifier:
         ids = [line.split(b"\t", 1)[0] for line in heads]
         if len(got) != len(heads) or len(set(ids)) != len(ids) or not self.want_heads <= got:
             raise Doubt("chain heads differ from the chains")
-        for line in got - self.want_heads:
-            subject, last, _ = line.split(b"\t")
-            if subject in self.seen or last != b"0":
-                raise Doubt("a subject's head has no chain")
+        leftover = got - self.want_heads
+        if leftover:
+            seen = {line.split(b"\t", 1)[0] for line in self.want_heads}
+            for line in leftover:
+                subject, last, _ = line.split(b"\t")
+                if subject in seen or last != b"0":
+                    raise Doubt("a subject's head has no chain")
+
+    def _head_buckets(self):
+        """The chain heads at each site's latest checkpoint, rooted per bucket of subjects."""
+        found = {}
+        for site, rows in groupby(sorted(self.cut_heads, key=itemgetter(0)), itemgetter(0)):
+            builder = HeadBuckets()
+            for _, subject, seq, digest in rows:
+                builder.add(int(subject), seq, digest.decode())
+            found[int(site)] = builder.done()
+        return found
 
     def _named(self, entries):
         named = []
