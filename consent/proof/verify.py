@@ -3,7 +3,9 @@ checkpoints against the stored events.
 
 The ledger is read in ranges (subjects by id for the chains, events by id for the Merkle trees),
 a page at a time, so memory stays flat as it grows; on PostgreSQL the ranges are shared among
-processes. Each problem names the site and what broke; none found means the ledger is whole.
+processes, and a range of subjects goes first through the fast pass of `certify.py`, which
+certifies it or sends it back here (`_ChainCheck`) to be read in detail. Each problem names the
+site and what broke; none found means the ledger is whole.
 
 Over 400 lines on purpose: the verifier's passes share one read-only context and worker pool; split,
 they would pass it around.
