@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from consent.ledger import drop_guards
-from consent.models import CompactedEvent, ConsentEvent, ConsentState, DecisionReceipt, Subject
+from consent.models import CompactedEvent, ConsentEvent, ConsentState, DecisionReceipt, Purpose, Site, Subject
 from consent.proof import verify
 from consent.proof.certify import Doubt, RangeCertifier
 from consent.proof.checkpoints import checkpoint_sites
@@ -82,6 +82,22 @@ def test_the_fast_pass_certifies_a_whole_ledger_and_returns_what_the_detailed_pa
     assert (events, subjects) == (check.events, check.subject_count) == (report.events, report.subjects)
     assert heads == {site_id: builder.done() for site_id, builder in check.heads.items()}
     assert heads  # the checkpoint's heads were rebuilt
+
+
+@postgres_only
+def test_the_fast_pass_counts_one_site_as_the_detailed_pass_does(ledger):
+    other = Site.objects.create(key="other", name="Other")
+    Purpose.objects.create(site=other, key="analytics", position=1)
+    for n in range(3):
+        decide(other, {"analytics": "granted"}, f"o-{n}")
+    checkpoint_sites()
+    whole, one = verify.verify_ledger(), verify.verify_ledger(site=other)
+    assert whole.ok and one.ok and whole.detailed_ranges == one.detailed_ranges == 0
+    assert (one.events, whole.events) == (3, ConsentEvent.objects.count())
+    events, subjects, heads = RangeCertifier(*EVERYONE, verify._CONTEXT).run()
+    check = verify._ChainCheck(*EVERYONE).run()
+    assert (events, subjects) == (check.events, check.subject_count)
+    assert heads == {site_id: builder.done() for site_id, builder in check.heads.items()} != {}
 
 
 def _event(visitor="v-0", **filters):
