@@ -38,17 +38,18 @@ def decide(site, decisions, visitor, when=None, **kw):
     return record_decision(site, receipt_id=uuid.uuid4(), decisions=decisions, visitor_id=visitor, now=when, **kw)
 
 
-@pytest.fixture
-def ledger(site):
-    """Subjects with several decisions, vendors, awkward text, an erased subject, events removed by
-    retention (tombstones) and a subject with no events; then a checkpoint."""
+@pytest.fixture(params=["compacted", "whole"])
+def ledger(site, request):
+    """Subjects with several decisions, vendors, awkward text, an erased subject, a subject with no
+    events and (one of the two) events removed by retention (tombstones); then a checkpoint."""
     site.retention_days = 365
     site.save()
     long_ago = timezone.now() - timedelta(days=800)
     for n in range(4):
         decide(site, {"analytics": "granted", "advertising": "granted"}, f"v-{n}", long_ago)
         decide(site, {"analytics": "denied"}, f"v-{n}", long_ago + timedelta(days=1))
-    apply_retention(site)
+    if request.param == "compacted":
+        apply_retention(site)
     decide(site, {"analytics": "granted"}, "v-0", user_agent='Mozilla "ünïcode"\t\\\n\x01\u2028', ip="203.0.113.9")
     decide(site, {"advertising": "granted"}, "v-1", evidence={"z": 1, "a": ["é\t", None, 1.5], "b\\": "x"})
     decide(site, {"advertising": "granted"}, "v-2", vendors={"partner_ads": "denied"})
@@ -58,7 +59,7 @@ def ledger(site):
     Subject.objects.create(site=site)
     checkpoint_sites()
     decide(site, {"advertising": "denied"}, "v-5")  # after the checkpoint
-    assert CompactedEvent.objects.exists()
+    assert CompactedEvent.objects.exists() == (request.param == "compacted")
     return site
 
 
@@ -170,6 +171,8 @@ TAMPERING = {
 @postgres_only
 @pytest.mark.parametrize("tampering", TAMPERING)
 def test_the_fast_pass_never_certifies_what_the_detailed_pass_faults(ledger, tampering):
+    if tampering.startswith("tombstone") and not CompactedEvent.objects.exists():
+        pytest.skip("no tombstones in this ledger")
     verify.verify_ledger()  # the context of the passes
     drop_guards(connection)
     TAMPERING[tampering]()
