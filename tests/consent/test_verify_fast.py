@@ -1,14 +1,17 @@
 """The fast pass of verify_ledger (consent/proof/certify.py) against the detailed pass it stands in
 for: on a whole ledger it returns what the detailed pass returns, and on a tampered one it never
-certifies a range the detailed pass finds fault with. Also the level-by-level Merkle root."""
+certifies a range the detailed pass finds fault with. Also the level-by-level Merkle root and the
+raw COPY reader."""
 
 import hashlib
 import uuid
+from contextlib import closing
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from psycopg import DatabaseError
 
 from consent.ledger import drop_guards
 from consent.models import CompactedEvent, ConsentEvent, ConsentState, DecisionReceipt, Purpose, Site, Subject
@@ -16,6 +19,7 @@ from consent.proof import verify
 from consent.proof.certify import Doubt, RangeCertifier
 from consent.proof.checkpoints import checkpoint_sites
 from consent.proof.merkle import TreeBuilder, merkle_root, tree_root
+from consent.proof.streams import copy_lines
 from consent.services.decisions import record_decision
 from features.retention import apply_retention
 from features.rights import erase_subject
@@ -184,3 +188,13 @@ def test_the_fast_pass_never_certifies_what_the_detailed_pass_faults(ledger, tam
     assert chains == [str(p) for p in problems]
     if tampering != "receipt version as a float":  # 1.0 == 1 for the detailed pass too
         assert problems and report.detailed_ranges == 1
+
+
+@postgres_only
+def test_copy_lines_can_stop_early_and_reports_errors(db):
+    with closing(copy_lines("SELECT generate_series(1, %s)", [10_000])) as lines:
+        assert next(lines) == b"1\n"
+    # The rest was read on closing: the connection answers the next query.
+    assert list(copy_lines("SELECT x, 'a\tb' FROM generate_series(1, %s) AS x", [2])) == [b"1\ta\\tb\n", b"2\ta\\tb\n"]
+    with pytest.raises(DatabaseError, match="division by zero"):
+        list(copy_lines("SELECT 1 / (x - 2) FROM generate_series(1, %s) AS x", [3]))
