@@ -126,17 +126,21 @@ class BackendCpu:
         self.thread.start()
 
     def _backend(self, pid):
-        if pid not in self.kinds:
+        kind = self.kinds.get(pid)
+        if kind is None:
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
                     title = f.read().replace(b"\x00", b" ").strip()
             except OSError:
                 title = b""
             helper = title.startswith(b"postgres: ") and b" parallel worker for PID " in title
-            self.kinds[pid] = (helper and self._backend(int(title.split()[-1]))) or (
+            kind = (helper and self._backend(int(title.split()[-1]))) or (
                 title.startswith(b"postgres: ") and self.marker in title
             )
-        return self.kinds[pid]
+            # A new backend bears the server's command line until it has its title: look again.
+            if kind or b"postgres" not in title:
+                self.kinds[pid] = kind
+        return kind
 
     def _sample(self):
         found = {}
