@@ -6,8 +6,9 @@ PostgreSQL database.
 Creates (and at the end drops) the database, migrates it, and loads subjects with four events
 each (one banner decision: real hash chains, states and receipts) with COPY, guards dropped
 for the load and installed again after. Then times one checkpoint of every site and
-`verify_ledger` with each worker count, printing events/s and the peak memory (RSS) of the
-verifying processes.
+`verify_ledger` with each worker count, printing events/s, the CPU time per event of the
+verifying processes and of the PostgreSQL backends serving them (read from /proc: the server
+must run on this machine), the projected events/s on two idle cores, and the peak memory (RSS).
 """
 
 import argparse
@@ -16,6 +17,7 @@ import os
 import random
 import resource
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -73,27 +75,95 @@ def main():
             started = time.perf_counter()
             checkpoint_sites()
             print(f"checkpoint_ledger: {time.perf_counter() - started:.1f} s")
+        connection.ensure_connection()
         for workers in (int(w) for w in args.workers.split(",")):
+            backends = BackendCpu(name)
             cpu_before = _cpu()
             started = time.perf_counter()
             report = verify_ledger(workers=workers)
             elapsed = time.perf_counter() - started
-            cpu = _cpu() - cpu_before
+            database_cpu, sampler_cpu = backends.stop()
+            cpu = _cpu() - cpu_before - sampler_cpu
             own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             status = "ok" if report.ok else f"{len(report.problems)} problems, first: {report.problems[0]}"
+            per_event = (cpu + database_cpu) / report.events * 1e6
             print(
                 f"verify_ledger, {report.workers} process(es): {report.events:,} events, {report.subjects:,} "
                 f"subjects, {report.checkpoints} checkpoints in {elapsed:.1f} s = {report.events / elapsed:,.0f} "
-                f"events/s; verifier CPU {cpu:.1f} s = {report.events / cpu:,.0f} events per CPU-second "
-                f"(database server's not counted); peak RSS {own:.0f} MB (parent), {children:.0f} MB "
-                f"(largest worker); load average {os.getloadavg()[0]:.1f}; {status}"
+                f"events/s; CPU per event: verifier {cpu / report.events * 1e6:.2f} us ({cpu:.1f} s), "
+                f"PostgreSQL {database_cpu / report.events * 1e6:.2f} us ({database_cpu:.1f} s), "
+                f"projected on 2 idle cores {2e6 / per_event:,.0f} events/s; ranges read again in detail "
+                f"{getattr(report, 'detailed_ranges', '-')}; peak RSS {own:.0f} MB (parent), {children:.0f} MB "
+                f"(largest worker); "
+                f"load average {os.getloadavg()[0]:.1f}; {status}"
             )
     finally:
         connection.close()
         if not args.keep:
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+class BackendCpu:
+    """CPU time (user + system) of the PostgreSQL backends serving one database, from /proc.
+
+    A thread looks every 20 ms for the backends (process title 'postgres: [CLUSTER: ]USER DB ...')
+    and the parallel workers they start ('... parallel worker for PID N'), and keeps each one's
+    latest CPU time: a worker's backend that ends between two looks has been idle since
+    its last task, so little is lost. `stop()` returns (backend CPU since the start, the thread's
+    own CPU, to take off the caller's)."""
+
+    def __init__(self, database, interval=0.02):
+        self.marker = f" {database} ".encode()
+        self.interval = interval
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.kinds, self.start, self.latest = {}, {}, {}
+        self.start.update(self._sample())
+        self.latest.update(self.start)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _backend(self, pid):
+        kind = self.kinds.get(pid)
+        if kind is None:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    title = f.read().replace(b"\x00", b" ").strip()
+            except OSError:
+                title = b""
+            helper = title.startswith(b"postgres: ") and b" parallel worker for PID " in title
+            kind = (helper and self._backend(int(title.split()[-1]))) or (
+                title.startswith(b"postgres: ") and self.marker in title
+            )
+            # A new backend bears the server's command line until it has its title: look again.
+            if kind or b"postgres" not in title:
+                self.kinds[pid] = kind
+        return kind
+
+    def _sample(self):
+        found = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit() and self._backend(int(name)):
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as f:
+                        fields = f.read().rsplit(b")", 1)[1].split()
+                except OSError:
+                    continue
+                found[int(name)] = (int(fields[11]) + int(fields[12])) / self.tick
+        return found
+
+    def _run(self):
+        while not self.stopping.wait(self.interval):
+            self.latest.update(self._sample())
+        self.latest.update(self._sample())
+        self.own = time.thread_time()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.latest.items()), self.own
 
 
 def _cpu():

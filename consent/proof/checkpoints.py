@@ -11,6 +11,8 @@ has ended, so that later writes never fall inside a checkpoint already taken.
 
 import hashlib
 import time
+from bisect import bisect_left, bisect_right
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,8 +20,8 @@ from django.utils import timezone
 from consent.ledger import canonical_time
 from consent.models import LedgerCheckpoint, Site
 from consent.proof import keys
-from consent.proof.merkle import TreeBuilder, buckets_root, event_leaf, head_leaf
-from consent.proof.streams import PAGE, event_hashes
+from consent.proof.merkle import buckets_root, event_leaves, head_leaves, merkle_root
+from consent.proof.streams import PAGE, event_hash_pages
 
 BUCKET_SIZE = 4096
 PAYLOAD_TYPE = "consent-ledger-checkpoint/1"
@@ -30,35 +32,57 @@ class CheckpointError(Exception):
     pass
 
 
+class EventBuckets:
+    """Roots of events given in id order, per bucket of ids, and for each cut the bucket the cut
+    falls in, holding only the events up to the cut. Rows come a list at a time (id and hash
+    first); a list's leaves are hashed at once, a bucket's tree a level at a time."""
+
+    def __init__(self, size=BUCKET_SIZE, cuts=()):
+        self.size = size
+        self.cuts = sorted(set(cuts))
+        self.full, self.partial = {}, dict.fromkeys(self.cuts, {})
+        self.bucket, self.ids, self.leaves = None, [], []
+
+    def add(self, rows):
+        size, leaves = self.size, event_leaves(rows)
+        start = 0
+        while start < len(rows):
+            here = rows[start][0] // size
+            if here != self.bucket:
+                self._close()
+                self.bucket, self.ids, self.leaves = here, [], []
+            end = bisect_left(rows, (here + 1) * size, start, key=itemgetter(0))
+            self.ids.extend(row[0] for row in rows[start:end])
+            self.leaves.extend(leaves[start:end])
+            start = end
+
+    def _close(self):
+        if self.bucket is None:
+            return
+        bucket, ids, leaves = self.bucket, self.ids, self.leaves
+        self.full[bucket] = (len(leaves), merkle_root(leaves))
+        for cut in self.cuts:
+            if cut // self.size == bucket:
+                kept = bisect_right(ids, cut)
+                self.partial[cut] = {bucket: (kept, merkle_root(leaves[:kept]))} if kept else {}
+
+    def done(self):
+        """({bucket: (count, root)}, {cut: {bucket: (count, root)} or {}})."""
+        self._close()
+        self.bucket, self.ids, self.leaves = None, [], []
+        return self.full, self.partial
+
+
 def event_buckets(site_id, after_id, upto_id, size=BUCKET_SIZE, cuts=()):
     """Roots of a site's events after_id < id <= upto_id, per bucket of ids.
 
     Returns ({bucket: (count, root)}, {cut: {bucket: (count, root)} or {}}): for each event id
     in `cuts`, the bucket the cut falls in, holding only the events up to the cut. One pass.
     """
-    cuts = sorted(c for c in set(cuts) if after_id < c <= upto_id)
-    full, partial = {}, {}
-    bucket, builder, pending = None, None, 0
-
-    def close_cuts(next_id):
-        nonlocal pending
-        while pending < len(cuts) and (next_id is None or next_id > cuts[pending]):
-            cut = cuts[pending]
-            here = bucket == cut // size and builder is not None and builder.count
-            partial[cut] = {bucket: (builder.count, builder.root())} if here else {}
-            pending += 1
-
-    for event_id, event_hash in event_hashes(site_id, after_id, upto_id):
-        close_cuts(event_id)
-        if event_id // size != bucket:
-            if builder is not None:
-                full[bucket] = (builder.count, builder.root())
-            bucket, builder = event_id // size, TreeBuilder()
-        builder.add(event_leaf(event_id, event_hash))
-    close_cuts(None)
-    if builder is not None:
-        full[bucket] = (builder.count, builder.root())
-    return full, partial
+    buckets = EventBuckets(size, [c for c in cuts if after_id < c <= upto_id])
+    for rows in event_hash_pages(site_id, after_id, upto_id):
+        buckets.add(rows)
+    return buckets.done()
 
 
 def _head_rows(site_id, upto_id):
@@ -88,27 +112,27 @@ def _head_rows(site_id, upto_id):
 
 
 class HeadBuckets:
-    """Heads added in subject order, rooted per bucket of subject ids."""
+    """Heads added in subject order, rooted per bucket of subject ids (one bucket held at a time)."""
 
     def __init__(self, size=BUCKET_SIZE):
         self.size = size
         self.buckets = {}
-        self._bucket, self._builder = None, None
+        self._bucket, self._rows = None, []
 
     def add(self, subject_id, seq, head_hash):
         bucket = subject_id // self.size
         if bucket != self._bucket:
             self._flush()
-            self._bucket, self._builder = bucket, TreeBuilder()
-        self._builder.add(head_leaf(subject_id, seq, head_hash))
+            self._bucket, self._rows = bucket, []
+        self._rows.append((subject_id, seq, head_hash))
 
     def _flush(self):
-        if self._builder is not None and self._builder.count:
-            self.buckets[self._bucket] = (self._builder.count, self._builder.root())
+        if self._rows:
+            self.buckets[self._bucket] = (len(self._rows), merkle_root(head_leaves(self._rows)))
 
     def done(self):
         self._flush()
-        self._builder = None
+        self._rows = []
         return self.buckets
 
 

@@ -13,6 +13,8 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 _EVENT = struct.Struct(">Q32s")
 _HEAD = struct.Struct(">QQ32s")
 _BUCKET = struct.Struct(">QQ32s")
+_EVENT_LEAF = struct.Struct(">BQ32s")  # the leaf prefix and an event leaf, packed at once
+_HEAD_LEAF = struct.Struct(">BQQ32s")
 
 
 def leaf_hash(data):
@@ -64,6 +66,34 @@ class TreeBuilder:
         for _, left in reversed(self._stack[:-1]):
             node = node_hash(left, node)
         return node
+
+
+def event_leaves(rows):
+    """`event_leaf` of each row (event id, hash hex, anything else), in one pass."""
+    pack, fromhex = _EVENT_LEAF.pack, bytes.fromhex
+    return [hashlib.sha256(pack(0, row[0], fromhex(row[1]))).digest() for row in rows]
+
+
+def head_leaves(rows):
+    """`head_leaf` of each (subject id, seq, hash hex) row, in one pass."""
+    pack, fromhex = _HEAD_LEAF.pack, bytes.fromhex
+    return [hashlib.sha256(pack(0, subject_id, seq, fromhex(digest))).digest() for subject_id, seq, digest in rows]
+
+
+def merkle_root(leaves):
+    """The RFC 6962 Merkle tree hash of a list of leaf hashes, computed a level at a time: pairs
+    from the left, an odd last node carried up as it is. That is the RFC's tree (split at the
+    largest power of two below n): the left part is always a complete subtree, so its pairs are
+    the same, and the carried node is the right part's subtree. Same root as `TreeBuilder`."""
+    if not leaves:
+        return EMPTY_ROOT
+    sha256 = hashlib.sha256
+    level = leaves
+    while len(level) > 1:
+        odd = len(level) % 2
+        pairs = zip(level[0 : len(level) - odd : 2], level[1::2], strict=True)
+        level = [sha256(b"\x01" + left + right).digest() for left, right in pairs] + level[len(level) - odd :]
+    return level[0]
 
 
 def tree_root(leaves):

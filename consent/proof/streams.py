@@ -9,10 +9,13 @@ produce it (PostgreSQL formats the time, the UUID and the JSON), which is what m
 import json
 import re
 import uuid
+from operator import itemgetter
 
 from django.db import connection
+from psycopg import ClientCursor, DatabaseError, pq
 
 PAGE = 20_000
+WINDOW = 65_536  # ids per read of the Merkle trees' leaves
 
 # Nullable numbers come as their JSON text ('null' when NULL), so rows carry no NULLs at all.
 _EVENT_COLUMNS_PG = (
@@ -33,20 +36,31 @@ def _fetch(sql, params):
         return cursor.fetchall()
 
 
-def event_hashes(site_id, after_id, upto_id, page=PAGE):
-    """(id, hash) of a site's events with after_id < id <= upto_id, in id order."""
-    # Events removed by retention keep their (id, hash) as tombstones: the trees still recompute.
-    sql = (
-        "SELECT id, hash FROM (SELECT id, hash FROM consent_consentevent WHERE site_id = %s AND id > %s AND id <= %s "
-        "UNION ALL SELECT id, hash FROM consent_compactedevent WHERE site_id = %s AND id > %s AND id <= %s) AS e "
-        "ORDER BY id LIMIT %s"
-    )
-    while True:
-        rows = _fetch(sql, [site_id, after_id, upto_id, site_id, after_id, upto_id, page])
-        yield from rows
-        if len(rows) < page:
-            return
-        after_id = rows[-1][0]
+def event_hash_pages(site_id, after_id, upto_id, window=WINDOW):
+    """(id, hash, site) of a site's events with after_id < id <= upto_id, in id order: a list of
+    `window` ids at a time."""
+    while after_id < upto_id:
+        end = min(after_id + window, upto_id)
+        rows = event_hash_window(after_id, end, site_id)
+        if rows:
+            yield rows
+        after_id = end
+
+
+def event_hash_window(after_id, upto_id, site_id=None):
+    """(id, hash, site) of the events with after_id < id <= upto_id (of one site, or of all), and
+    of the tombstones of events removed by retention (so the trees still recompute), in id order.
+
+    Read along the primary keys, without a sort in the database: the few tombstones are merged
+    in here. A window of ids at a time, so the caller chooses the memory it takes."""
+    where = "id > %s AND id <= %s" + (" AND site_id = %s" if site_id is not None else "")
+    params = [after_id, upto_id] + ([site_id] if site_id is not None else [])
+    rows = _fetch(f"SELECT id, hash, site_id FROM consent_consentevent WHERE {where} ORDER BY id", params)  # noqa: S608  (constant WHERE, values as parameters)
+    stones = _fetch(f"SELECT id, hash, site_id FROM consent_compactedevent WHERE {where} ORDER BY id", params)  # noqa: S608  (constant WHERE, values as parameters)
+    if stones:
+        rows += stones
+        rows.sort(key=itemgetter(0))  # two sorted runs: merged in one pass
+    return rows
 
 
 def _sqlite_time(value):
@@ -83,6 +97,39 @@ def _copy_rows(sql, params):
                 text = line.decode()
                 fields = text.split("\t")
                 yield tuple(_copy_field(f) if "\\" in f else f for f in fields) if "\\" in text else tuple(fields)
+
+
+def copy_lines(sql, params):
+    """Rows of a query through COPY ... TO STDOUT as raw text lines (bytes, newline kept), one libpq
+    call each (PostgreSQL only): no decoding, no tuples, none of psycopg's per-row machinery, so a
+    reader that compares lines whole or splits them once pays little per row. COPY escapes tabs,
+    newlines and backslashes inside values, so fields never run into each other. The values are
+    bound client-side (COPY takes no parameters). The connection is busy until the generator ends;
+    closing it early (`contextlib.closing`) reads the rest, so the connection can be used again."""
+    connection.ensure_connection()
+    conn = connection.connection
+    pgconn = conn.pgconn
+    pgconn.send_query(ClientCursor(conn).mogrify(f"COPY ({sql}) TO STDOUT", params).encode())
+    result = pgconn.get_result()
+    size = -1
+    try:
+        if result is not None and result.status == pq.ExecStatus.COPY_OUT:
+            get = pgconn.get_copy_data
+            while True:
+                size, data = get(0)
+                if size < 0:
+                    break
+                yield bytes(data)
+    finally:
+        while size >= 0:  # closed early: the rest of the rows still has to be read
+            size, _ = pgconn.get_copy_data(0)
+        error = None if result is None or result.status == pq.ExecStatus.COPY_OUT else result
+        while (result := pgconn.get_result()) is not None:
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                error = result
+        if error is not None or size == -2:
+            message = error.error_message if error is not None else pgconn.error_message
+            raise DatabaseError(message.decode(errors="replace").strip())
 
 
 def events_by_subject(lo, hi, page=PAGE):
