@@ -208,6 +208,45 @@ class PublicView(APIView):
     parser_classes = [SafeJSONParser]
 
 
+class LeanPublicView(PublicView):
+    """A public endpoint whose busiest methods (`lean_methods`) skip DRF's request wrapping, content
+    negotiation and response finalising (about a tenth of a banner request's CPU): `dispatch`
+    throttles with the view's throttle, calls `lean(request, ...)` for a finished `HttpResponse`
+    and turns errors into the API's envelope with the API's exception handler. Other methods, and
+    the schema, take DRF's path. tests/api hold both to the same answers.
+    """
+
+    lean_methods = ()
+
+    def lean(self, request, *args, **kwargs):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in self.lean_methods:
+            return super().dispatch(request, *args, **kwargs)
+        self.args, self.kwargs, self.request = args, kwargs, request
+        try:
+            for throttle in self.get_throttles():
+                if not throttle.allow_request(request, self):
+                    self.throttled(request, throttle.wait())
+            response = self.lean(request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001  (what the exception handler does not take is raised again)
+            error = exception_handler(exc, {"view": self, "args": args, "kwargs": kwargs, "request": request})
+            if error is None:
+                raise
+            response = json_response(error.data, error.status_code)
+            for name, value in error.items():
+                if name.lower() != "content-type":
+                    response[name] = value
+        response["Allow"] = ", ".join(self.allowed_methods)
+        return response
+
+
+def json_response(data, code):
+    """`data` as DRF's JSON renderer writes it, without DRF's response machinery."""
+    return HttpResponse(_JSON.render(data), status=code, content_type="application/json")
+
+
 class ServerView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKeyScope]
@@ -239,10 +278,12 @@ SITE_KEY_PARAM = OpenApiParameter(
 # --- public: the banner ---------------------------------------------------------------------
 
 
-class SiteConfigView(PublicView):
-    # The answer is always JSON bytes from the cache: skip DRF's renderer negotiation.
-    def perform_content_negotiation(self, request, force=False):
-        return renderers.JSONRenderer(), "application/json"
+class SiteConfigView(LeanPublicView):
+    # The answer is always JSON bytes from the cache: no DRF request or response around it.
+    lean_methods = ("GET", "HEAD")
+
+    def lean(self, request, site_key):
+        return self.get(request, site_key)
 
     @extend_schema(
         operation_id="site_config",
@@ -268,7 +309,7 @@ class SiteConfigView(PublicView):
         entry = published.site_entry(site_key) if _SITE_KEY.match(site_key) else {"found": False}
         if not entry["found"]:
             raise NotFound("site.not_found", f"No site with key {site_key[:64]!r}.", {"site_key": ["Unknown site."]})
-        lang = request.query_params.get("lang")
+        lang = request.GET.get("lang")
         if lang is not None and (len(lang) > 16 or inputs.CONTROL.search(lang)):
             lang = None
         language = published.pick(entry, lang)
@@ -308,34 +349,14 @@ class SiteJurisdictionView(PublicView):
         return response
 
 
-class SiteDecisionsView(PublicView):
-    """The banner's decision: the hot path, every banner's answer on every customer site.
+class SiteDecisionsView(LeanPublicView):
+    """The banner's decision: the hot path, every banner's answer on every customer site."""
 
-    A POST skips DRF's request wrapping, content negotiation and response finalising (about a
-    tenth of the request's CPU): `dispatch` throttles with the view's throttle, reads the body
-    with the parser's rules (`json_body`), answers JSON rendered by DRF's renderer, and turns
-    errors into the API's envelope with the API's exception handler. Other methods take DRF's
-    path (405, OPTIONS). tests/api hold both to the same answers.
-    """
+    lean_methods = ("POST",)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method != "POST":
-            return super().dispatch(request, *args, **kwargs)
-        self.args, self.kwargs, self.request = args, kwargs, request
-        headers = {"Allow": ", ".join(self.allowed_methods)}
-        try:
-            for throttle in self.get_throttles():
-                if not throttle.allow_request(request, self):
-                    self.throttled(request, throttle.wait())
-            body, created = self.record(request, json_body(request), **kwargs)
-            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        except Exception as exc:  # noqa: BLE001  (what the exception handler does not take is raised again)
-            error = exception_handler(exc, {"view": self, "args": args, "kwargs": kwargs, "request": request})
-            if error is None:
-                raise
-            body, code = error.data, error.status_code
-            headers.update((name, value) for name, value in error.items() if name.lower() != "content-type")
-        return HttpResponse(_JSON.render(body), status=code, content_type="application/json", headers=headers)
+    def lean(self, request, site_key):
+        body, created = self.record(request, json_body(request), site_key)
+        return json_response(body, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
         operation_id="site_record_decision",
