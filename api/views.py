@@ -279,8 +279,11 @@ SITE_KEY_PARAM = OpenApiParameter(
 
 
 class SiteConfigView(LeanPublicView):
-    # The answer is always JSON bytes from the cache: no DRF request or response around it.
+    # The answer is always JSON bytes from the cache: no DRF request or response around it. Like
+    # the embed, a public document a CDN may hold and a warm request answers without SQL (an
+    # unknown key too, from the cached entry): not counted per address.
     lean_methods = ("GET", "HEAD")
+    throttle_classes = []
 
     def lean(self, request, site_key):
         return self.get(request, site_key)
