@@ -10,6 +10,8 @@ LAYERS = [
     ("database connection: checks after the response", "close_old_connections "),
     ("ledger services (chain, hashes, receipt)", "record_decision "),
     ("view: body, validation, answer", ".post ("),
+    ("view: body, validation, answer", "SiteDecisionsView.record "),
+    ("view: its own dispatch (throttle, body, JSON answer, errors)", "LeanPublicView.dispatch "),
     ("DRF: request, auth, throttle, negotiation, render", "APIView.dispatch "),
     ("Django handler and middleware", "WSGIHandler.__call__ "),
 ]
