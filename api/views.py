@@ -95,6 +95,15 @@ def _version(data, name, errors):
     return value
 
 
+def _flag(data, name, errors):
+    value = data.get(name)
+    message = inputs.flag_error(value)
+    if message:
+        errors[name] = [message]
+        return False
+    return bool(value)
+
+
 def _receipt_id(data, errors):
     value = data.get("id")
     if value is None:
@@ -419,6 +428,7 @@ class SiteDecisionsView(LeanPublicView):
             except TokenError as exc:
                 errors["subject_token"] = [str(exc)]
         tcf = _tcf_evidence(data, errors, site)
+        returning = _flag(data, "returning", errors)
         if errors:
             raise _invalid(errors, "decision.invalid")
         options["jurisdiction"] = visitor_jurisdiction(request, site, options["jurisdiction"])
@@ -436,6 +446,7 @@ class SiteDecisionsView(LeanPublicView):
             evidence=evidence,
             allowed_methods=BANNER_METHODS,
             catalogue=catalogue.as_pair(),
+            returning=returning,
             **options,
         )
         # Just written: the events' language and jurisdiction are the ones in hand (no read back),

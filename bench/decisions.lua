@@ -1,6 +1,8 @@
 -- wrk script: every request records a new decision (new id) with 4 purposes, by a new visitor,
 -- or, with BENCH_VISITORS=N, by one of N returning visitors (their later decisions go on the
--- same subject's chain; BENCH_VISITOR_PREFIX names them, default "pool-"). Counts answers other than 201 per thread and reports them at the end.
+-- same subject's chain; BENCH_VISITOR_PREFIX names them, default "pool-"; their bodies carry
+-- "returning": true, as the banner's do when it holds an earlier choice). Counts answers other
+-- than 201 per thread and reports them at the end.
 
 local threads = {}
 
@@ -30,10 +32,15 @@ local template = '{"id":"%s","visitor_id":"v-%s","decisions":{"analytics":"grant
 
 local pool = tonumber(os.getenv("BENCH_VISITORS") or "")
 local prefix = os.getenv("BENCH_VISITOR_PREFIX") or "pool-"
+-- A returning visitor's banner holds the earlier choice and says so, as the runtime does.
+local returning_template = template:gsub('}$', ',"returning":true}')
 
 function request()
-  local visitor = pool and string.format("%s%d", prefix, math.random(1, pool)) or uuid4()
-  return wrk.format("POST", path, headers, string.format(template, uuid4(), visitor))
+  if pool then
+    local visitor = string.format("%s%d", prefix, math.random(1, pool))
+    return wrk.format("POST", path, headers, string.format(returning_template, uuid4(), visitor))
+  end
+  return wrk.format("POST", path, headers, string.format(template, uuid4(), uuid4()))
 end
 
 function response(status, headers, body)

@@ -146,6 +146,7 @@ def record_decision(
     parental_consent=None,
     catalogue=None,
     subject_id=None,
+    returning=False,
 ):
     """Record one decision request: events, current state and receipt, in one transaction.
 
@@ -156,6 +157,9 @@ def record_decision(
     unsubscribe link); then no reference is resolved and `ref` is only the receipt's label.
     A new visitor's first decision on PostgreSQL is written in one statement (`first_decision`);
     anything else, or any conflict there, takes the general path that follows.
+    `returning`: the caller says the visitor has decided before (the banner holds an earlier
+    choice), so the visitor is looked up first instead of tried as new; a wrong hint only costs
+    the look-up, after which the first-decision path is taken as usual.
     """
     vendors = vendors if vendors is not None else {}
     if not isinstance(receipt_id, uuid.UUID):
@@ -187,9 +191,13 @@ def record_decision(
         "ip": minimise_ip(site, ip),
         "user_agent": user_agent,
     }
-    if first is not None and is_known(site, first):
+    if first is not None and (returning or is_known(site, first)):
         known = probe_known(site, first, receipt_id)
-    elif first is not None:
+        if known.subject_id is None:
+            known = None  # a new visitor after all: try the first-decision statement
+        else:
+            first = None
+    if first is not None:
         try:
             wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
         except ConsentError:

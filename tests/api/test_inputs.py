@@ -4,7 +4,7 @@ import pytest
 
 from api import inputs
 from api.catalogue import get_catalogue
-from api.views import _decision_options, _receipt_id, _string
+from api.views import _decision_options, _flag, _receipt_id, _string
 from consent.exceptions import ConsentError
 from consent.services.decisions import MAX_REF_LENGTH
 
@@ -41,6 +41,12 @@ VARIANTS = [
     {"jurisdiction": "US-CA"},
     {"jurisdiction": ""},
     {"id": "nope", "visitor_id": "", "banner_version": "x", "language": 1},
+    {"returning": True},
+    {"returning": False},
+    {"returning": None},
+    {"returning": "true"},
+    {"returning": 1},
+    {"returning": 0},
 ]
 
 
@@ -49,6 +55,7 @@ def _hand(data, catalogue):
     _receipt_id(data, errors)
     _string(data, "visitor_id", errors, required=True, max_length=MAX_REF_LENGTH)
     _decision_options(data, errors, catalogue)
+    _flag(data, "returning", errors)
     return errors
 
 

@@ -231,6 +231,8 @@ def test_choose(live_server, page, shop):
 
 
 def test_withdraw_deletes_declared_cookies(live_server, page, shop):
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/decisions") else None)
     demo(page, live_server)
     page.get_by_role("button", name="Accept all").click()
     page.wait_for_function("() => (window.demoRan || []).length == 2")
@@ -250,6 +252,8 @@ def test_withdraw_deletes_declared_cookies(live_server, page, shop):
     events = ConsentEvent.objects.filter(site=shop, purpose__key="analytics").order_by("seq")
     history = read(lambda: list(events.values_list("decision", flat=True)))
     assert history == ["granted", "withdrawn"]
+    # The second decision says the banner holds an earlier one: the server looks the visitor up first.
+    assert [body.get("returning") for body in sent] == [None, True]
 
 
 def test_global_privacy_control(live_server, browser, shop):

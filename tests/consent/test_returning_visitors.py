@@ -197,3 +197,36 @@ def test_the_fast_paths_write_the_same_with_or_without_prepared_statements(site,
     }
     assert Subject.objects.get().last_seq == 5
     assert verify_chain() is None
+
+
+def test_the_banners_hint_skips_the_first_decision_attempt_for_a_visitor_unseen_by_the_process(site):
+    decide(site, {"analytics": "granted"})
+    first_decision.known_aliases.clear()
+    with CaptureQueriesContext(connection) as captured:
+        body, created = record_decision(
+            site,
+            receipt_id=uuid.uuid4(),
+            decisions={"analytics": "denied"},
+            method="custom",
+            visitor_id="v-back",
+            returning=True,
+        )
+    assert created and body["decisions"] == {"analytics": {"state": "withdrawn", "version": 2}}
+    statements = _ledger_statements(captured)
+    # the look-up, then the chain's statement: no first-decision statement tried in vain
+    assert len(statements) == 2 and not any("INSERT INTO consent_subjectalias" in sql for sql in statements)
+    assert verify_chain() is None
+
+
+def test_a_wrong_hint_still_records_a_new_visitors_first_decision(site):
+    body, created = record_decision(
+        site,
+        receipt_id=uuid.uuid4(),
+        decisions={"analytics": "granted"},
+        method="custom",
+        visitor_id="v-new",
+        returning=True,
+    )
+    assert created and body["decisions"] == {"analytics": {"state": "granted", "version": 1}}
+    assert Subject.objects.count() == 1 and ConsentEvent.objects.get().seq == 1
+    assert verify_chain() is None

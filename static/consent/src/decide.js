@@ -60,6 +60,7 @@ export function createDecide({ win, doc, queue, gate, hooks }) {
       language: state.language,
     };
     if (state.token) body.subject_token = state.token;
+    if (s) body.returning = true; // an earlier choice is kept here: the server looks the visitor up first
     Object.keys(vendors).forEach((pv) => {
       const [p, v] = pv.split(" "), b = (body.vendors = body.vendors || {});
       (b[v] = b[v] || {})[p] = vendors[pv] ? "granted" : "denied";
