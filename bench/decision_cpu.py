@@ -1,7 +1,9 @@
 """CPU per banner decision in the process: the view path without gunicorn or wrk.
 
     .venv/bin/python bench/decision_cpu.py                 # 2,000 decisions per workload, 3 rounds
-    .venv/bin/python bench/decision_cpu.py --profile first # cProfile of one workload, top 30 by own time
+    .venv/bin/python bench/decision_cpu.py --profile first # cProfile (CPU time) of one workload, top 30 by own time
+    BENCH_PROFILE_DUMP=/tmp/first.prof BENCH_PROFILE_CALLERS=dumps .venv/bin/python bench/decision_cpu.py --profile first
+                                                           # also keep the stats for pstats, and print a function's callers
     .venv/bin/python bench/decision_cpu.py --root /tmp/old  # the code of another checkout, same script
     # --decisions N, --rounds N, --db URL, --keep, --workloads first,returning,unseen
 
