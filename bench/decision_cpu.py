@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/decision_cpu.py                 # 2,000 decisions per workload, 3 rounds
     .venv/bin/python bench/decision_cpu.py --profile first # cProfile (CPU time) of one workload, top 30 by own time
-    BENCH_PROFILE_DUMP=/tmp/first.prof BENCH_PROFILE_CALLERS=dumps .venv/bin/python bench/decision_cpu.py --profile first
-                                                           # also keep the stats for pstats, and print a function's callers
+    # with BENCH_PROFILE_DUMP=/tmp/first.prof (stats kept for pstats) and BENCH_PROFILE_CALLERS=dumps
+    # (who calls a function) in the environment, --profile also does those
     .venv/bin/python bench/decision_cpu.py --root /tmp/old  # the code of another checkout, same script
     # --decisions N, --rounds N, --db URL, --keep, --workloads first,returning,unseen
 
