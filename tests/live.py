@@ -31,6 +31,9 @@ def wait_for(page, check, timeout=8.0):
         remaining = deadline - time.monotonic()
         if value or remaining <= 0:
             return value
+        if page is None:  # no page to wait through: poll
+            time.sleep(min(0.05, remaining))
+            continue
         try:
             page.wait_for_event("requestfinished", timeout=remaining * 1000)
         except PlaywrightTimeoutError:

@@ -586,7 +586,9 @@ def test_accessibility_axe_small_screens(live_server, browser, shop):
             assert prefs.bounding_box()["width"] <= width
             save = prefs.get_by_role("button", name="Save my choices")
             save.scroll_into_view_if_needed()
-            save.click()
+            # Closing the context could cut the decision's request short: wait for its answer.
+            with page.expect_response(lambda r: r.url.endswith("/decisions") and r.request.method == "POST"):
+                save.click()
         finally:
             context.close()
     assert wait_for(None, lambda: count(DecisionReceipt, site=shop) == 3)
