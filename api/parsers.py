@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
+from rest_framework.utils import json as drf_json
 from rest_framework.utils.mediatypes import media_type_matches
 
 from api.input_guard import MESSAGE as CONTROL_MESSAGE
@@ -71,6 +72,9 @@ def _name_the_unstorable(data):
             stack.extend((item, f"{where}.{index}" if where else str(index)) for index, item in enumerate(value))
 
 
+TOO_DEEP = "JSON parse error - the body is nested too deeply."
+
+
 class SafeJSONParser(JSONParser):
     """DRF's strict JSON parser, plus: deep nesting, control characters and lone surrogates are 400s too."""
 
@@ -78,13 +82,9 @@ class SafeJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - the body is nested too deeply.") from None
+            raise ParseError(TOO_DEEP) from None
         _reject_unstorable(data)
         return data
-
-
-def _strict_constant(name):
-    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
 
 
 def json_body(request):
@@ -99,9 +99,9 @@ def json_body(request):
         raise UnsupportedMediaType(content_type)
     encoding = request.encoding or settings.DEFAULT_CHARSET
     try:
-        data = json.loads(body.decode(encoding), parse_constant=_strict_constant)
+        data = json.loads(body.decode(encoding), parse_constant=drf_json.strict_constant)
     except RecursionError:
-        raise ParseError("JSON parse error - the body is nested too deeply.") from None
+        raise ParseError(TOO_DEEP) from None
     except (ValueError, LookupError) as exc:
         raise ParseError(f"JSON parse error - {exc}") from None
     _reject_unstorable(data)

@@ -235,9 +235,7 @@ class LeanPublicView(PublicView):
             return super().dispatch(request, *args, **kwargs)
         self.args, self.kwargs, self.request = args, kwargs, request
         try:
-            for throttle in self.get_throttles():
-                if not throttle.allow_request(request, self):
-                    self.throttled(request, throttle.wait())
+            self.check_throttles(request)
             response = self.lean(request, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001  (what the exception handler does not take is raised again)
             error = exception_handler(exc, {"view": self, "args": args, "kwargs": kwargs, "request": request})
