@@ -9,8 +9,10 @@ banner shows. Per run it reports, from PerformanceObserver entries buffered by t
   banner (#consent-ui);
 - long tasks: the longest task over 50 ms while the runtime executed, and on the whole load;
 - banner paint: from the start of the runtime's execution (its first read of
-  document.currentScript) to the first animation frame after the banner was inserted
-  (an upper bound of its paint), and for context the page's own first contentful paint and the
+  document.currentScript) to the frame that first shows the banner: its start (the animation
+  frame callbacks), its paint step and its presentation (element timing of a mark the probe adds
+  in the task that inserts the banner, so painted in the same frame), and the first task after
+  it (an upper bound); for context the page's own first contentful paint and the
   fetch-to-execution time of the embed;
 - the runtime's own work: its synchronous start (to window.consent being set) and the time from
   DOMContentLoaded (or its start, if later) to the banner inserted, which exclude the page's
@@ -68,12 +70,32 @@ PROBE = """
     for (const e of list.getEntries()) if (e.name === "first-contentful-paint") m.fcp = e.startTime;
   }).observe({type: "paint", buffered: true});
   document.addEventListener("DOMContentLoaded", () => (m.dcl = performance.now()));
+  // A mark with element timing, added in the task that inserts the banner (consent:ready is
+  // dispatched right after the insertion), is painted in the same frame as the banner: its entry
+  // gives that frame's paint (the rendering update's paint step) and presentation times. Element
+  // timing does not see into the banner's shadow root itself. The mark is fixed, so it shifts
+  // nothing.
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.identifier !== "banner-frame") continue;
+      m.framePaint = e.paintTime || e.renderTime;
+      m.framePresented = e.presentationTime || e.renderTime;
+    }
+  }).observe({type: "element", buffered: true});
   document.addEventListener("consent:ready", () => {
     m.inserted = performance.now();
-    requestAnimationFrame(() => setTimeout(() => {
-      m.painted = performance.now();
-      console.log("banner painted");
-    }, 0));
+    const mark = document.createElement("span");
+    mark.setAttribute("elementtiming", "banner-frame");
+    mark.style.cssText = "position:fixed;right:0;bottom:0;font:2px/2px monospace;color:#888;pointer-events:none";
+    mark.textContent = ".";
+    document.body.append(mark);
+    requestAnimationFrame(() => {
+      m.frame = performance.now();
+      setTimeout(() => {
+        m.painted = performance.now();
+        console.log("banner painted");
+      }, 0);
+    });
   });
 })();
 """
@@ -126,6 +148,7 @@ def one_run(browser, url, throttle):
         with page.expect_console_message(lambda message: message.text == "banner painted", timeout=60_000):
             page.goto(url)
         page.wait_for_load_state("load")
+        page.wait_for_function("() => window.__banner.framePresented !== undefined")
         assert page.get_by_role("dialog").count() == 1
         m = page.evaluate("window.__banner")
         metrics = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
@@ -142,7 +165,13 @@ def one_run(browser, url, throttle):
         "cls_banner": sum(s["value"] for s in m["shifts"] if s["banner"] and not s["recent"]),
         "longtask_runtime": max(during, default=0.0),
         "longtask_any": max((t["duration"] for t in m["tasks"]), default=0.0),
-        "execute_to_paint": m["painted"] - t0,
+        # The frame that paints the banner: its start (animation frame callbacks), its paint step
+        # and its presentation (element timing of the mark), and the first task after it (an
+        # upper bound: tasks queued before it run first).
+        "execute_to_frame": m["frame"] - t0,
+        "execute_to_paint": m["framePaint"] - t0,
+        "execute_to_presented": m["framePresented"] - t0,
+        "execute_to_task_after": m["painted"] - t0,
         # The page's own first paint (the banner cannot paint before it: the page's stylesheets
         # block rendering), from the runtime's start; negative when the page painted first.
         "execute_to_page_paint": m["fcp"] - t0,
@@ -192,7 +221,10 @@ def main(argv=None):
         ("execute_to_dom_ready", "ms"),
         ("dom_ready_to_insert", "ms"),
         ("execute_to_insert", "ms"),
+        ("execute_to_frame", "ms"),
         ("execute_to_paint", "ms"),
+        ("execute_to_presented", "ms"),
+        ("execute_to_task_after", "ms"),
         ("execute_to_page_paint", "ms"),
         ("transfer_bytes", "B"),
         ("main_thread_tasks", "ms"),
@@ -201,8 +233,9 @@ def main(argv=None):
     ):
         values = [r[key] for r in runs]
         print(f"{key:20} median {statistics.median(values):8.2f}{unit:2}  max {max(values):8.2f}{unit}")
-    worst = max(r["execute_to_paint"] for r in runs)
-    ok = all(r["cls_banner"] == 0 and r["longtask_runtime"] <= 50 for r in runs) and worst <= 50
+    within = sum(r["execute_to_paint"] <= 50 for r in runs)
+    ok = all(r["cls_banner"] == 0 and r["longtask_runtime"] <= 50 for r in runs) and within == len(runs)
+    print(f"banner painted within 50 ms of the runtime's start in {within} of {len(runs)} runs")
     print("goal (no banner shift, no runtime long task > 50 ms, paint <= 50 ms):", "met" if ok else "NOT met")
     return 0
 

@@ -3,7 +3,7 @@ and the prepared statements they run."""
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
@@ -33,15 +33,18 @@ def prepared_cursor():
     False` (e.g. behind a connection pooler that cannot keep prepared statements): then it is an
     ordinary cursor. Errors and query logging are Django's, as with `connection.cursor()`.
     """
+    # The connection itself rather than the `connection` proxy: the cursor reads it on every
+    # execute, and each read through the proxy is a thread-local look-up.
+    db = connections[DEFAULT_DB_ALIAS]
     if not settings.LEDGER_PREPARED_STATEMENTS:
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = connection.connection
+        return db.cursor()
+    db.ensure_connection()
+    raw = db.connection
     # Django leaves the threshold unset (never prepare); only server-binding cursors such as
     # this one read it, Django's client-binding cursors never prepare whatever it says.
     raw.prepare_threshold = 0
-    wrapper = _LoggedPreparedCursor if connection.queries_logged else CursorWrapper
-    return wrapper(psycopg.Cursor(raw), connection)
+    wrapper = _LoggedPreparedCursor if db.queries_logged else CursorWrapper
+    return wrapper(psycopg.Cursor(raw), db)
 
 
 _INSERT_PLANS = {}
