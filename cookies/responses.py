@@ -1,7 +1,7 @@
 """HTTP answers for bodies kept encoded in the cache (see cookies.published): pick the encoding
 the client accepts, answer 304 to a matching If-None-Match, and say what the answer varies on."""
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 
 # Preference order when the client accepts several.
 ENCODINGS = (("br", "br", "-br"), ("gzip", "gzip", "-gz"))
@@ -48,7 +48,10 @@ def encoded_response(request, hit, content_type, *, cache_control, vary, headers
     field, coding, suffix = next(((f, c, s) for f, c, s in ENCODINGS if c in accepted), ("identity", None, ""))
     etag = f'"{hit["etag"]}{suffix}"'
     if _matches(meta.get("HTTP_IF_NONE_MATCH"), hit["etag"]):
-        response = HttpResponse(status=304)
+        # No Content-Type, and a Content-Length only as the 200 would send it (RFC 9110, 8.6):
+        # left unset, CommonMiddleware would add "0", the length of this empty answer.
+        response = HttpResponseNotModified()
+        response["Content-Length"] = len(hit[field])
     else:
         response = HttpResponse(hit[field], content_type=content_type)
         if coding:

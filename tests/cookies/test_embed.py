@@ -144,6 +144,10 @@ def test_warm_requests_run_no_sql_and_304_is_answered_first(client, published_si
         config = client.get("/api/v1/sites/acme/config?lang=fr")
     assert warm.status_code == 200 and warm.content == first.content
     assert not_modified.status_code == 304 and not_modified["ETag"] == first["ETag"]
+    # A 304 describes the representation the client holds: no type of its own, and no length
+    # but the 200's (RFC 9110, 8.6: not the "0" of its own empty body).
+    assert not not_modified.has_header("Content-Type")
+    assert not_modified["Content-Length"] == first["Content-Length"] == str(len(first.content))
     assert details.status_code == 200 and config.status_code == 200
 
 
