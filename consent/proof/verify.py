@@ -39,6 +39,7 @@ from consent.proof.checkpoints import (
     payload,
 )
 from consent.proof.compaction import check_compactions
+from consent.proof.copies import check_copy
 from consent.proof.merkle import buckets_root
 from consent.proof.streams import compacted, event_hash_window, events_by_subject, receipts, states, subjects
 
@@ -451,20 +452,17 @@ def _compare_buckets(signed, found, size, what, label, site_key, problems):
             )
 
 
-def verify_ledger(site=None, workers=None):
-    """Verify the whole ledger (or one site's part of it); returns a Report."""
-    started = time.monotonic()
-    report = Report()
-    sites = dict(Site.objects.values_list("id", "key"))
-    only_site = site.pk if site is not None else None
+def _read_checkpoints(report, sites, only_site, published):
+    """Each checkpoint's signature, bucket roots and link to the one before it; returns
+    ({site id: [checkpoints that verify, in chain order]}, {checkpoint id: (site key, signature)})."""
     checkpoints = LedgerCheckpoint.objects.order_by("site_id", "id")  # the order they were chained in
     if only_site:
         checkpoints = checkpoints.filter(site_id=only_site)
-    published = keys.public_keys()
-    by_site, previous = defaultdict(list), {}
+    by_site, previous, stored = defaultdict(list), {}, {}
     for checkpoint in checkpoints:
         report.checkpoints += 1
         site_key = sites[checkpoint.site_id]
+        stored[checkpoint.pk] = (site_key, checkpoint.signature)
         if _check_checkpoint_static(checkpoint, site_key, published, report.problems):
             by_site[checkpoint.site_id].append(checkpoint)
             if checkpoint.previous != link(previous.get(checkpoint.site_id)):
@@ -472,6 +470,20 @@ def verify_ledger(site=None, workers=None):
                     Problem(site_key, f"checkpoint {checkpoint.pk}: the checkpoint before it is missing or changed")
                 )
         previous[checkpoint.site_id] = checkpoint
+    return by_site, stored
+
+
+def verify_ledger(site=None, workers=None, copy=None):
+    """Verify the whole ledger (or one site's part of it); returns a Report.
+
+    `copy`: the entries of a copy of the checkpoints kept outside the database
+    (`copies.parse_copy`), each of which must still be in the database, unchanged."""
+    started = time.monotonic()
+    report = Report()
+    sites = dict(Site.objects.values_list("id", "key"))
+    only_site = site.pk if site is not None else None
+    published = keys.public_keys()
+    by_site, stored = _read_checkpoints(report, sites, only_site, published)
     _CONTEXT.update(
         sites=sites,
         only_site=only_site,
@@ -518,6 +530,10 @@ def verify_ledger(site=None, workers=None):
         _compare_buckets(signed, heads[site_id], BUCKET_SIZE, what, label, site_key, report.problems)
     for site_key, what in check_compactions(sites, only_site, published):
         report.problems.append(Problem(site_key, what))
+    if copy is not None:
+        only_key = sites[only_site] if only_site else None
+        for site_key, what in check_copy(copy, stored, published, only_key):
+            report.problems.append(Problem(site_key, what))
     for site_id, key in sites.items():
         if (only_site is None or site_id == only_site) and site_id not in by_site:
             report.notes.append(f"site {key}: no checkpoint yet (run checkpoint_ledger)")

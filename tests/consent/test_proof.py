@@ -1,10 +1,11 @@
 """Tamper evidence: guards on the chain head, receipts and TRUNCATE; signed checkpoints; verify_ledger."""
 
 import io
+import json
 import uuid
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from consent.ledger import drop_guards, event_hash, install_guards
@@ -274,3 +275,75 @@ def test_parallel_verify_finds_the_same(site):
     assert [str(p) for p in report.problems] == [
         f"site acme: subject {victim.subject_id}: event {victim.pk} (seq {victim.seq}): content does not match its hash"
     ]
+
+
+def checkpoint_command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("checkpoint_ledger", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_copy_outside_the_database_shows_the_newest_checkpoint_deleted(ledger, tmp_path):
+    copy = tmp_path / "checkpoints.jsonl"
+    for visitor in ("v-7", "v-8"):
+        decide(ledger, {"analytics": "granted"}, visitor)
+        checkpoint_command("--copy", str(copy))
+    checkpoint_command("--copy", str(copy))  # nothing new: nothing appended
+    lines = copy.read_text().splitlines()
+    newest = LedgerCheckpoint.objects.order_by("-id").first()
+    assert len(lines) == 2 and json.loads(lines[-1])["signature"] == newest.signature
+    out = io.StringIO()
+    call_command("verify_ledger", "--copy", str(copy), stdout=out)
+    assert "ledger ok" in out.getvalue() and "2 checkpoints in the copy" in out.getvalue()
+
+    drop_guards(connection, ["consent_ledgercheckpoint"])
+    LedgerCheckpoint.objects.filter(pk=newest.pk).delete()
+    assert verify_ledger().ok  # the database alone cannot tell: nothing names the newest
+    code, err = verify_command("--copy", str(copy))
+    assert code == 1
+    label = f"checkpoint {newest.pk} (up to event {newest.upto_event_id}) of the copy, line 2"
+    assert f"Ledger broken: site acme: {label}: missing from the database (deleted)" in err
+
+
+def test_a_copy_line_the_ledger_did_not_sign_or_a_replaced_checkpoint_is_reported(ledger, tmp_path):
+    decide(ledger, {"analytics": "granted"}, "v-7")
+    out, err = checkpoint_command("--copy", "-")  # standard output: the copy alone
+    [line] = out.splitlines()
+    assert "site acme: checkpoint" in err
+    entry = json.loads(line)
+    forged = {**entry, "signed": {**entry["signed"], "event_count": entry["signed"]["event_count"] + 1}}
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(line + "\n" + json.dumps(forged) + "\n")
+    code, err = verify_command("--copy", str(copy))
+    assert code == 1
+    assert (
+        f"checkpoint {entry['checkpoint']} (up to event {entry['signed']['upto_event_id']}) of the copy, line 2: "
+        "not signed by the ledger's keys" in err
+    )
+    assert "line 1" not in err
+
+    copy.write_text(line + "\n")
+    drop_guards(connection, ["consent_ledgercheckpoint"])
+    LedgerCheckpoint.objects.filter(pk=entry["checkpoint"]).update(signature=keys.sign({"other": 1})[1])
+    code, err = verify_command("--copy", str(copy))
+    assert code == 1 and "line 1: the database holds another checkpoint under this id" in err
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("not json\n", "line 1 is not JSON"),
+        ('\n{"checkpoint": 1}\n', "line 2 is not a checkpoint's copy"),
+        (
+            '{"checkpoint": "1", "signed": {"type": "consent-ledger-checkpoint/1"}, "kid": "k", "signature": "s"}',
+            "line 1 is not a checkpoint's copy",
+        ),
+    ],
+)
+def test_an_unreadable_copy_is_refused_naming_the_line(ledger, tmp_path, text, message):
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(text)
+    with pytest.raises(CommandError, match=message):
+        call_command("verify_ledger", "--copy", str(copy))
+    with pytest.raises(CommandError, match="Cannot read the copy"):
+        call_command("verify_ledger", "--copy", str(tmp_path / "absent.jsonl"))

@@ -1,7 +1,10 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from consent.models import Site
 from consent.proof.checkpoints import CheckpointError, checkpoint_sites
+from consent.proof.copies import copy_line
 
 
 class Command(BaseCommand):
@@ -12,8 +15,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--site", help="Only this site's key.")
+        parser.add_argument(
+            "--copy",
+            metavar="FILE",
+            help="Also append each new checkpoint, signed, as a line of FILE ('-': standard output), to keep "
+            "outside the database; verify_ledger --copy FILE then notices a deleted newest checkpoint.",
+        )
 
-    def handle(self, *args, site=None, **options):
+    def handle(self, *args, site=None, copy=None, **options):
         sites = None
         if site:
             sites = list(Site.objects.filter(key=site))
@@ -23,12 +32,26 @@ class Command(BaseCommand):
             done = checkpoint_sites(sites)
         except CheckpointError as exc:
             raise CommandError(str(exc)) from exc
+        lines = []
+        say = self.stderr if copy == "-" else self.stdout  # standard output holds only the copy then
         for target, checkpoint in done:
             if checkpoint is None:
-                self.stdout.write(f"site {target.key}: unchanged since its last checkpoint")
-            else:
-                self.stdout.write(
-                    f"site {target.key}: checkpoint {checkpoint.pk} up to event {checkpoint.upto_event_id}, "
-                    f"{checkpoint.event_count} events, {checkpoint.head_count} heads, "
-                    f"events root {checkpoint.events_root[:16]}…"
-                )
+                say.write(f"site {target.key}: unchanged since its last checkpoint")
+                continue
+            lines.append(copy_line(checkpoint, target.key))
+            say.write(
+                f"site {target.key}: checkpoint {checkpoint.pk} up to event {checkpoint.upto_event_id}, "
+                f"{checkpoint.event_count} events, {checkpoint.head_count} heads, "
+                f"events root {checkpoint.events_root[:16]}…"
+            )
+        if copy == "-":
+            for line in lines:
+                self.stdout.write(line)
+        elif copy and lines:
+            try:
+                with open(copy, "a", encoding="utf-8") as out:
+                    out.write("".join(line + "\n" for line in lines))
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                raise CommandError(f"The checkpoints are stored but could not be copied to {copy}: {exc}") from exc
