@@ -99,14 +99,23 @@ echo "== warm-up (3 s)"
 wrk -t2 -c"$CONNECTIONS" -d3s -s bench/decisions.lua "http://127.0.0.1:$PORT" | grep '^BENCH'
 echo "== run: wrk -t2 -c$CONNECTIONS -d$DURATION --latency (gunicorn gthread, $WORKERS workers x $THREADS threads, $(nproc) CPUs)"
 APP_PIDS=$(app_pids)
-DB_PIDS=$(db_pids)
 APP_BEFORE=$(cpu_ticks $APP_PIDS)
-DB_BEFORE=$(cpu_ticks $DB_PIDS)
+# PostgreSQL's backends come and go during a run (Django reopens a connection after
+# CONN_MAX_AGE), so each one's CPU is followed: sampled every 0.2 s, counted from its value at the
+# start (0 for backends opened during the run) to the last one seen.
+DB_SAMPLES=$(mktemp)
+db_ticks() { local pid; for pid in $(db_pids); do [ -r "/proc/$pid/stat" ] && echo "$pid $(cpu_ticks "$pid")"; done; true; }
+db_ticks | sed 's/^/start /' >"$DB_SAMPLES"
+( while :; do db_ticks >>"$DB_SAMPLES"; sleep 0.2; done ) &
+SAMPLER=$!
 OUT=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/decisions.lua "http://127.0.0.1:$PORT")
 APP_AFTER=$(cpu_ticks $APP_PIDS)
-DB_PIDS_AFTER=$(db_pids)
-# Backends opened during the run count from zero.
-DB_AFTER=$(cpu_ticks $DB_PIDS_AFTER)
+db_ticks >>"$DB_SAMPLES"
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+DB_USED=$(awk '$1 == "start" { start[$2] = $3; next } { if ($2 > last[$1]) last[$1] = $2 }
+    END { for (pid in last) total += last[pid] - start[pid]; print total + 0 }' "$DB_SAMPLES")
+rm -f "$DB_SAMPLES"
 echo "$OUT"
 SUMMARY=$(echo "$OUT" | grep '^BENCH')
 REQUESTS=$(echo "$SUMMARY" | sed -E 's/.* requests=([0-9]+).*/\1/')
@@ -131,7 +140,7 @@ bad=$(echo "$SUMMARY" | sed -E 's/.* non201=([0-9]+).*/\1/')
 echo "== result"
 echo "decisions/s: $rps   p50: ${p50} ms   p99: ${p99} ms   non-201 answers: $bad"
 echo "decisions recorded (warm-up included): $RECEIPTS   consent events written: $EVENTS   ledger: ok"
-awk -v app=$((APP_AFTER - APP_BEFORE)) -v db=$((DB_AFTER - DB_BEFORE)) -v n="$REQUESTS" -v tck="$TCK" \
+awk -v app=$((APP_AFTER - APP_BEFORE)) -v db="$DB_USED" -v n="$REQUESTS" -v tck="$TCK" \
     -v cpus="$(nproc)" 'BEGIN {
     a = app * 1000 / tck / n; d = db * 1000 / tck / n
     printf "CPU per decision: app %.2f ms + PostgreSQL %.2f ms = %.2f ms  (=> about %d decisions/s if %d CPUs were ours alone)\n",
