@@ -4,14 +4,17 @@ deleted or changed checkpoint shows in the database alone, except the newest: no
 Whoever owns the database could delete it and then rewrite what it covered unnoticed; against
 a copy held elsewhere that deletion shows.
 
-`checkpoint_ledger --copy FILE` appends a line per new checkpoint: its signed statement, key id
-and signature (not its bucket roots: a few hundred bytes). `verify_ledger --copy FILE` checks
+`checkpoint_ledger --copy FILE` appends a line per checkpoint the file does not hold yet (so a
+run that could not write, or a copy started late, catches up): its signed statement, key id and
+signature (not its bucket roots: a few hundred bytes). `verify_ledger --copy FILE` checks
 each line's signature with the ledger's public keys (a line the ledger did not sign proves
 nothing) and that the database still holds that checkpoint with that same signature.
 """
 
 import json
+import os
 
+from consent.models import LedgerCheckpoint
 from consent.proof import keys
 from consent.proof.checkpoints import PAYLOAD_TYPE, payload
 
@@ -52,6 +55,28 @@ def parse_copy(lines):
             raise CopyError(f"line {number} is not a checkpoint's copy (checkpoint, signed, kid, signature)")
         entries.append((number, entry))
     return entries
+
+
+def append_missing(path, sites=None):
+    """Append to the copy at `path` every checkpoint (of `sites`, or of all) that it does not hold
+    yet, in the order they were made, and sync it to disk. Returns how many were appended; raises
+    OSError or CopyError (an unreadable copy: nothing is appended)."""
+    held = set()
+    try:
+        with open(path, encoding="utf-8") as lines:
+            held = {entry["checkpoint"] for _, entry in parse_copy(lines)}
+    except FileNotFoundError:
+        pass
+    checkpoints = LedgerCheckpoint.objects.select_related("site").defer("buckets").order_by("id")
+    if sites is not None:
+        checkpoints = checkpoints.filter(site__in=sites)
+    lines = [copy_line(c, c.site.key) for c in checkpoints.iterator() if c.pk not in held]
+    if lines:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write("".join(line + "\n" for line in lines))
+            out.flush()
+            os.fsync(out.fileno())
+    return len(lines)
 
 
 def check_copy(entries, stored, published, only_site=None):

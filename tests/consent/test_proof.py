@@ -287,21 +287,24 @@ def test_a_copy_outside_the_database_shows_the_newest_checkpoint_deleted(ledger,
     copy = tmp_path / "checkpoints.jsonl"
     for visitor in ("v-7", "v-8"):
         decide(ledger, {"analytics": "granted"}, visitor)
-        checkpoint_command("--copy", str(copy))
-    checkpoint_command("--copy", str(copy))  # nothing new: nothing appended
+        out, _ = checkpoint_command("--copy", str(copy))
+    assert "1 checkpoint appended" in out
+    assert "0 checkpoints appended" in checkpoint_command("--copy", str(copy))[0]  # nothing new
+    # The fixture's checkpoint, made before there was a copy, was caught up by the first run.
     lines = copy.read_text().splitlines()
-    newest = LedgerCheckpoint.objects.order_by("-id").first()
-    assert len(lines) == 2 and json.loads(lines[-1])["signature"] == newest.signature
+    checkpoints = list(LedgerCheckpoint.objects.order_by("id"))
+    assert [json.loads(line)["signature"] for line in lines] == [c.signature for c in checkpoints]
+    newest = checkpoints[-1]
     out = io.StringIO()
     call_command("verify_ledger", "--copy", str(copy), stdout=out)
-    assert "ledger ok" in out.getvalue() and "2 checkpoints in the copy" in out.getvalue()
+    assert "ledger ok" in out.getvalue() and "3 checkpoints in the copy" in out.getvalue()
 
     drop_guards(connection, ["consent_ledgercheckpoint"])
     LedgerCheckpoint.objects.filter(pk=newest.pk).delete()
     assert verify_ledger().ok  # the database alone cannot tell: nothing names the newest
     code, err = verify_command("--copy", str(copy))
     assert code == 1
-    label = f"checkpoint {newest.pk} (up to event {newest.upto_event_id}) of the copy, line 2"
+    label = f"checkpoint {newest.pk} (up to event {newest.upto_event_id}) of the copy, line 3"
     assert f"Ledger broken: site acme: {label}: missing from the database (deleted)" in err
 
 
@@ -345,5 +348,8 @@ def test_an_unreadable_copy_is_refused_naming_the_line(ledger, tmp_path, text, m
     copy.write_text(text)
     with pytest.raises(CommandError, match=message):
         call_command("verify_ledger", "--copy", str(copy))
+    with pytest.raises(CommandError, match=f"stored but could not be copied to {copy}: {message}"):
+        checkpoint_command("--copy", str(copy))
+    assert copy.read_text() == text  # nothing appended to a copy that cannot be read
     with pytest.raises(CommandError, match="Cannot read the copy"):
         call_command("verify_ledger", "--copy", str(tmp_path / "absent.jsonl"))

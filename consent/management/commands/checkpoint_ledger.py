@@ -1,10 +1,8 @@
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 
 from consent.models import Site
 from consent.proof.checkpoints import CheckpointError, checkpoint_sites
-from consent.proof.copies import copy_line
+from consent.proof.copies import CopyError, append_missing, copy_line
 
 
 class Command(BaseCommand):
@@ -18,8 +16,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--copy",
             metavar="FILE",
-            help="Also append each new checkpoint, signed, as a line of FILE ('-': standard output), to keep "
-            "outside the database; verify_ledger --copy FILE then notices a deleted newest checkpoint.",
+            help="Also append to FILE, kept outside the database, a signed line for every checkpoint it does not "
+            "hold yet ('-': each new one to standard output); verify_ledger --copy FILE then notices a deleted "
+            "newest checkpoint.",
         )
 
     def handle(self, *args, site=None, copy=None, **options):
@@ -47,11 +46,9 @@ class Command(BaseCommand):
         if copy == "-":
             for line in lines:
                 self.stdout.write(line)
-        elif copy and lines:
+        elif copy:
             try:
-                with open(copy, "a", encoding="utf-8") as out:
-                    out.write("".join(line + "\n" for line in lines))
-                    out.flush()
-                    os.fsync(out.fileno())
-            except OSError as exc:
+                appended = append_missing(copy, sites)
+            except (OSError, UnicodeDecodeError, CopyError) as exc:
                 raise CommandError(f"The checkpoints are stored but could not be copied to {copy}: {exc}") from exc
+            say.write(f"copy {copy}: {appended} checkpoint{'' if appended == 1 else 's'} appended")
