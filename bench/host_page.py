@@ -21,6 +21,7 @@ banner shows. Per run it reports, from PerformanceObserver entries buffered by t
   script, in style and layout), the CPU the page costs Chromium's renderer, throttle included.
 
     .venv/bin/python bench/host_page.py              # --runs 7 --throttle 4 --port 8602
+    .venv/bin/python bench/host_page.py --page article   # a plain article page instead of the demo
 """
 
 import argparse
@@ -101,6 +102,25 @@ PROBE = """
 """
 
 
+# A plainer host page than the demo: an article (header, twelve paragraphs, footer link) with the
+# one tag, the demo's stylesheet and a strict CSP, but no gated frame, image or script of its own.
+# It shows how much of the banner's paint waits for the demo page's own work.
+ARTICLE_PATH = "/bench/article/"
+CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+ARTICLE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>An article</title>'
+    '<link rel="stylesheet" href="/static/consent/demo/demo.css">'
+    '<script src="/c/network.js?lang=en" async></script></head><body>'
+    "<header><h1>An article on a customer's site</h1></header><main>"
+    + "".join(
+        f"<h2>Section {n}</h2><p>" + "A paragraph of the article, long enough to wrap over a few lines. " * 6 + "</p>"
+        for n in range(1, 13)
+    )
+    + '</main><footer><a href="#privacy-choices" data-consent-open>Privacy choices</a></footer></body></html>'
+)
+
+
 def serve(port):
     tmp = tempfile.mkdtemp()
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/host.sqlite3"
@@ -128,8 +148,16 @@ def serve(port):
         def log_message(self, *args):
             pass
 
+    platform = StaticFilesHandler(get_wsgi_application())
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == ARTICLE_PATH:
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", CSP)])
+            return [ARTICLE.encode()]
+        return platform(environ, start_response)
+
     server = ThreadedWSGIServer(("127.0.0.1", port), QuietHandler)
-    server.set_app(StaticFilesHandler(get_wsgi_application()))
+    server.set_app(app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -194,6 +222,9 @@ def main(argv=None):
     parser.add_argument("--throttle", type=float, default=4)
     parser.add_argument("--port", type=int, default=8602)
     parser.add_argument("--json", help="also write every run's figures to this file")
+    parser.add_argument(
+        "--page", choices=("demo", "article"), default="demo", help="the network demo page, or a plain article"
+    )
     args = parser.parse_args(argv)
     server = serve(args.port)
     from playwright.sync_api import sync_playwright
@@ -201,7 +232,8 @@ def main(argv=None):
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-            url = f"http://127.0.0.1:{args.port}/demo/"
+            path = ARTICLE_PATH if args.page == "article" else "/demo/"
+            url = f"http://127.0.0.1:{args.port}{path}"
             one_run(browser, url, args.throttle)  # warm the server's cache and the browser
             runs = [one_run(browser, url, args.throttle) for _ in range(args.runs)]
             browser.close()
@@ -209,7 +241,8 @@ def main(argv=None):
         server.shutdown()
     if args.json:
         Path(args.json).write_text(json.dumps(runs))
-    print(f"Chromium, CPU throttled {args.throttle:g}x, {args.runs} first visits of /demo/ (network site)")
+    page = "a plain article" if args.page == "article" else "/demo/"
+    print(f"Chromium, CPU throttled {args.throttle:g}x, {args.runs} first visits of {page} (network site)")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for key, unit in (
         ("cls", ""),
