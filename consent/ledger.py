@@ -346,11 +346,14 @@ def _number(value):
     return str(value) if type(value) is int else _canonical(value)
 
 
-def hash_text_parts(site_id, shared):
-    """The parts of an event's canonical JSON that a request's events share, around the fields that
-    differ (decision, previous hash, purpose, seq, subject, vendor, version), in this order:
-    `head` decision `middle` prev `,"purpose":` purpose `after_purpose` seq `before_subject`
-    subject `after_subject` vendor `,"version":` version `}`. `shared`: see `event_hasher`."""
+def event_hasher(site_id, subject_id, shared):
+    """`event_hash` for a run of events that share every field but seq, purpose, vendor, decision,
+    version and the previous hash (one request's events): the shared part of the canonical JSON
+    is serialised once, and each event's hash splices its own fields in, byte for byte what
+    `event_hash` hashes. `shared` holds the other fields as stored (policy_version,
+    banner_version, method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id,
+    evidence). Returns hash(seq, purpose_id, vendor_id, decision, version, prev_hash).
+    """
     j = _canonical
     receipt_id = shared["receipt_id"]
     head = f'{{"banner_version":{j(shared["banner_version"])},"decision":'
@@ -363,21 +366,7 @@ def hash_text_parts(site_id, shared):
         f',"receipt_id":{j(str(receipt_id) if receipt_id else None)},'
         f'"recorded_at":{j(canonical_time(shared["recorded_at"]))},"seq":'
     )
-    before_subject = f',"site":{j(site_id)},"subject":'
-    after_subject = f',"user_agent":{j(shared["user_agent"])},"vendor":'
-    return head, middle, after_purpose, before_subject, after_subject
-
-
-def event_hasher(site_id, subject_id, shared):
-    """`event_hash` for a run of events that share every field but seq, purpose, vendor, decision,
-    version and the previous hash (one request's events): the shared part of the canonical JSON
-    is serialised once, and each event's hash splices its own fields in, byte for byte what
-    `event_hash` hashes. `shared` holds the other fields as stored (policy_version,
-    banner_version, method, jurisdiction, language, recorded_at, ip, user_agent, receipt_id,
-    evidence). Returns hash(seq, purpose_id, vendor_id, decision, version, prev_hash).
-    """
-    head, middle, after_purpose, before_subject, after_subject = hash_text_parts(site_id, shared)
-    tail = f"{before_subject}{_number(subject_id)}{after_subject}"
+    tail = f',"site":{j(site_id)},"subject":{j(subject_id)},"user_agent":{j(shared["user_agent"])},"vendor":'
     sha256 = hashlib.sha256
 
     def hash_(seq, purpose_id, vendor_id, decision, version, prev_hash):

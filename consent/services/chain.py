@@ -32,9 +32,13 @@ class EventDraft(SimpleNamespace):
         return self.vendor.id if self.vendor else None
 
 
-def shared_fields(fields):
-    """The fields every event of one request shares, as they are stored (and hashed)."""
-    return {
+def chain_events(site, subject_id, items, states, seq, prev_hash, make=ConsentEvent, **fields):
+    """The unsaved events for `items`, numbered after `seq` and hash-chained after `prev_hash`.
+
+    `make` builds each event: the model, or a plain namespace where no model instance is needed.
+    The fields every event of the request shares are stored (and hashed) once.
+    """
+    shared = {
         "policy_version": fields["policy_version"],
         "banner_version": fields["banner_version"],
         "method": fields["method"],
@@ -46,15 +50,6 @@ def shared_fields(fields):
         "receipt_id": fields["receipt_id"],
         "evidence": fields["evidence"] or {},
     }
-
-
-def chain_events(site, subject_id, items, states, seq, prev_hash, make=ConsentEvent, **fields):
-    """The unsaved events for `items`, numbered after `seq` and hash-chained after `prev_hash`.
-
-    `make` builds each event: the model, or a plain namespace where no model instance is needed.
-    The fields every event of the request shares are stored (and hashed) once.
-    """
-    shared = shared_fields(fields)
     hash_ = event_hasher(site.id, subject_id, shared)
     events = []
     for purpose, vendor, requested in items:

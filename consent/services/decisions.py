@@ -22,7 +22,6 @@ from consent.services.first_decision import (
 )
 from consent.services.minors import minor_birth_year, parental_consent_evidence
 from consent.services.receipts import fingerprint, receipt_body, replay, stored_receipt
-from consent.services.returning import record_returning_decision
 from consent.services.sql import insert_rows
 from consent.services.subjects import resolve_subject
 
@@ -124,11 +123,6 @@ def _validate(site, decisions, vendors, method, allowed_methods, catalogue=None)
     return wanted
 
 
-def _needs_parent(wanted):
-    """Whether a grant here may need a parent's consent (the subject's age is then read first)."""
-    return any(d == Decision.GRANTED and purpose.requires_parental_consent for purpose, _, d in wanted)
-
-
 def record_decision(
     site,
     *,
@@ -197,6 +191,12 @@ def record_decision(
         "ip": minimise_ip(site, ip),
         "user_agent": user_agent,
     }
+    if first is not None and (returning or is_known(site, first)):
+        known = probe_known(site, first, receipt_id)
+        if known.subject_id is None:
+            known = None  # a new visitor after all: try the first-decision statement
+        else:
+            first = None
     if first is not None:
         try:
             wanted = _validate(site, decisions, vendors, method, allowed_methods, catalogue)
@@ -205,35 +205,6 @@ def record_decision(
             if existing is None:
                 raise
             return replay(existing, print_)
-    if first is not None and (returning or is_known(site, first)):
-        if wanted and age is None and not _needs_parent(wanted):
-            # One statement reads the subject, head and states and writes on them (`returning`).
-            evidence_ = parental_consent_evidence(
-                site, None, wanted, evidence, parental_consent=parental_consent, now=now
-            )
-            try:
-                seen = record_returning_decision(
-                    site, first, wanted, {**shared, "evidence": evidence_}, subject_label, print_
-                )
-            except IntegrityError:
-                existing = stored_receipt(site, receipt_id)  # the same id, raced in from another request
-                if existing is None:
-                    raise
-                return replay(existing, print_)
-            if seen.receipt is not None:
-                return replay(seen.receipt, print_)
-            if seen.body is not None:
-                remember_alias(site, first[1])
-                return seen.body, True
-            if seen.subject_id is not None:
-                first, subject_id = None, seen.subject_id  # the head moved meanwhile: the locked path
-        else:
-            known = probe_known(site, first, receipt_id)
-            if known.subject_id is None:
-                known = None  # a new visitor after all: try the first-decision statement
-            else:
-                first = None
-    if first is not None:
         if wanted:
             fields = {
                 **shared,

@@ -1,13 +1,12 @@
-"""A returning visitor's decision on PostgreSQL: read and written in one statement when this
-process has seen the visitor or the banner says it is returning (`services.returning`); else
-the subject, head and states come back from the failed first-decision statement itself and one
-more statement writes on them. The rows are those of the general path."""
+"""A returning visitor's decision on PostgreSQL: the subject and any stored receipt are read in
+one round trip, whether this process has seen the visitor (the hint) or not (read by the failed
+first-decision statement itself), and the rows are those of the general path."""
 
 import threading
 import uuid
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from consent.exceptions import Conflict
@@ -99,17 +98,17 @@ def _ledger_statements(captured):
 
 
 @pytest.mark.parametrize("seen", [True, False], ids=["seen by the process", "unseen by the process"])
-def test_a_returning_visitors_decision_takes_at_most_two_statements_and_no_lock(site, seen):
+def test_a_returning_visitors_decision_is_one_read_and_one_write_without_a_lock(site, seen):
     decide(site, {"analytics": "granted", "advertising": "granted"})
     if not seen:
         first_decision.known_aliases.clear()
     with CaptureQueriesContext(connection) as captured:
         body, created = decide(site, {"analytics": "denied", "advertising": "granted", "surveys": "denied"})
     assert created
-    # seen: one statement reads and writes; unseen: the failed first-decision statement (which
-    # reads the head and states), then the chain's statement. No lock, no separate states read.
+    # seen: the probe, then the chain's statement; unseen: the failed first-decision statement,
+    # then the chain's statement. No lock, no separate states read.
     statements = _ledger_statements(captured)
-    assert len(statements) == (1 if seen else 2), [sql[:80] for sql in statements]
+    assert len(statements) == 2, [sql[:80] for sql in statements]
     assert not any("FOR UPDATE" in sql for sql in statements)
     assert body["decisions"] == {
         "analytics": {"state": "withdrawn", "version": 2},
@@ -120,22 +119,20 @@ def test_a_returning_visitors_decision_takes_at_most_two_statements_and_no_lock(
 
 
 def test_a_decision_committed_between_the_read_and_the_write_sends_it_down_the_locked_path(site, monkeypatch):
-    """Unseen by the process: the failed first-decision statement read the head and states, which
-    have moved when the chain's statement comes: it must change nothing, and the locked path must
-    chain the decision after the other one."""
+    """The head read with the states has moved when the write comes: the write must change
+    nothing, and the locked path must chain the decision after the other one."""
     decide(site, {"analytics": "granted", "advertising": "granted"})
-    first_decision.known_aliases.clear()
-    real_first = first_decision.record_first_decision
+    real_probe = first_decision.probe_known
     cut_in = []
 
-    def read_then_someone_else_decides(*args, **kwargs):
-        known = real_first(*args, **kwargs)
+    def probe_then_someone_else_decides(site_, reference, receipt_id):
+        known = real_probe(site_, reference, receipt_id)
         if not cut_in:
             cut_in.append(True)
             cut_in.append(decide(site, {"advertising": "denied"}))  # written after our read
         return known
 
-    monkeypatch.setattr("consent.services.decisions.record_first_decision", read_then_someone_else_decides)
+    monkeypatch.setattr("consent.services.decisions.probe_known", probe_then_someone_else_decides)
     body, created = decide(site, {"analytics": "denied", "advertising": "granted"})
     assert created and cut_in
     # advertising: granted (v1) -> withdrawn by the other decision (v2) -> granted again (v3)
@@ -216,8 +213,8 @@ def test_the_banners_hint_skips_the_first_decision_attempt_for_a_visitor_unseen_
         )
     assert created and body["decisions"] == {"analytics": {"state": "withdrawn", "version": 2}}
     statements = _ledger_statements(captured)
-    # one statement finds the visitor and writes: no first-decision statement tried in vain
-    assert len(statements) == 1 and "INSERT INTO consent_subjectalias" not in statements[0]
+    # the look-up, then the chain's statement: no first-decision statement tried in vain
+    assert len(statements) == 2 and not any("INSERT INTO consent_subjectalias" in sql for sql in statements)
     assert verify_chain() is None
 
 
@@ -232,42 +229,4 @@ def test_a_wrong_hint_still_records_a_new_visitors_first_decision(site):
     )
     assert created and body["decisions"] == {"analytics": {"state": "granted", "version": 1}}
     assert Subject.objects.count() == 1 and ConsentEvent.objects.get().seq == 1
-    assert verify_chain() is None
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_decision_committing_while_the_one_statement_waits_sends_it_down_the_locked_path(site):
-    """Another request holds the visitor's chain head (its transaction is open) when the one
-    statement comes: the statement waits, sees the head moved, writes nothing, and the locked path
-    chains the decision after the other one."""
-    decide(site, {"analytics": "granted", "advertising": "granted"})
-    holding, release, errors = threading.Event(), threading.Event(), []
-
-    def other_request():
-        try:
-            with transaction.atomic():
-                decide(site, {"advertising": "denied"})
-                holding.set()
-                release.wait(10)
-        except Exception as exc:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=other_request)
-    thread.start()
-    assert holding.wait(10)
-    threading.Timer(0.5, release.set).start()
-    with CaptureQueriesContext(connection) as captured:
-        body, created = decide(site, {"analytics": "denied", "advertising": "granted"})
-    thread.join()
-    assert errors == [] and created
-    statements = _ledger_statements(captured)
-    assert "WITH RECURSIVE" in statements[0] and any("FOR UPDATE" in sql for sql in statements[1:])
-    assert body["decisions"] == {
-        "analytics": {"state": "withdrawn", "version": 2},
-        "advertising": {"state": "granted", "version": 3},
-    }
-    assert list(ConsentEvent.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
-    assert DecisionReceipt.objects.get(receipt_id=body["receipt_id"]).body == body
     assert verify_chain() is None
