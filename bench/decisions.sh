@@ -101,12 +101,13 @@ echo "== run: wrk -t2 -c$CONNECTIONS -d$DURATION --latency (gunicorn gthread, $W
 APP_PIDS=$(app_pids)
 APP_BEFORE=$(cpu_ticks $APP_PIDS)
 # PostgreSQL's backends come and go during a run (Django reopens a connection after
-# CONN_MAX_AGE), so each one's CPU is followed: sampled every 0.2 s, counted from its value at the
-# start (0 for backends opened during the run) to the last one seen.
+# CONN_MAX_AGE), so each one's CPU is followed: sampled every second, counted from its value at the
+# start (0 for backends opened during the run) to the last one seen (a backend that closes loses
+# at most its last second; the sampling itself costs a psql a second).
 DB_SAMPLES=$(mktemp)
 db_ticks() { local pid; for pid in $(db_pids); do [ -r "/proc/$pid/stat" ] && echo "$pid $(cpu_ticks "$pid")"; done; true; }
 db_ticks | sed 's/^/start /' >"$DB_SAMPLES"
-( while :; do db_ticks >>"$DB_SAMPLES"; sleep 0.2; done ) &
+( while :; do db_ticks >>"$DB_SAMPLES"; sleep 1; done ) &
 SAMPLER=$!
 OUT=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/decisions.lua "http://127.0.0.1:$PORT")
 APP_AFTER=$(cpu_ticks $APP_PIDS)
