@@ -120,6 +120,9 @@ ARTICLE = (
     + '</main><footer><a href="#privacy-choices" data-consent-open>Privacy choices</a></footer></body></html>'
 )
 
+# --page: (path, what the report calls it)
+PAGES = {"demo": ("/demo/", "/demo/"), "article": (ARTICLE_PATH, "a plain article")}
+
 
 def serve(port):
     tmp = tempfile.mkdtemp()
@@ -222,9 +225,7 @@ def main(argv=None):
     parser.add_argument("--throttle", type=float, default=4)
     parser.add_argument("--port", type=int, default=8602)
     parser.add_argument("--json", help="also write every run's figures to this file")
-    parser.add_argument(
-        "--page", choices=("demo", "article"), default="demo", help="the network demo page, or a plain article"
-    )
+    parser.add_argument("--page", choices=PAGES, default="demo", help="the network demo page, or a plain article")
     args = parser.parse_args(argv)
     server = serve(args.port)
     from playwright.sync_api import sync_playwright
@@ -232,7 +233,7 @@ def main(argv=None):
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-            path = ARTICLE_PATH if args.page == "article" else "/demo/"
+            path, _ = PAGES[args.page]
             url = f"http://127.0.0.1:{args.port}{path}"
             one_run(browser, url, args.throttle)  # warm the server's cache and the browser
             runs = [one_run(browser, url, args.throttle) for _ in range(args.runs)]
@@ -241,8 +242,8 @@ def main(argv=None):
         server.shutdown()
     if args.json:
         Path(args.json).write_text(json.dumps(runs))
-    page = "a plain article" if args.page == "article" else "/demo/"
-    print(f"Chromium, CPU throttled {args.throttle:g}x, {args.runs} first visits of {page} (network site)")
+    _, name = PAGES[args.page]
+    print(f"Chromium, CPU throttled {args.throttle:g}x, {args.runs} first visits of {name} (network site)")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for key, unit in (
         ("cls", ""),

@@ -18,9 +18,9 @@ from consent.services.decisions import record_decision
 pytestmark = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the fast paths are PostgreSQL's")
 
 
-def decide(site, decisions, receipt_id=None, visitor="v-back"):
+def decide(site, decisions, receipt_id=None, visitor="v-back", **kwargs):
     return record_decision(
-        site, receipt_id=receipt_id or uuid.uuid4(), decisions=decisions, method="custom", visitor_id=visitor
+        site, receipt_id=receipt_id or uuid.uuid4(), decisions=decisions, method="custom", visitor_id=visitor, **kwargs
     )
 
 
@@ -203,14 +203,7 @@ def test_the_banners_hint_skips_the_first_decision_attempt_for_a_visitor_unseen_
     decide(site, {"analytics": "granted"})
     first_decision.known_aliases.clear()
     with CaptureQueriesContext(connection) as captured:
-        body, created = record_decision(
-            site,
-            receipt_id=uuid.uuid4(),
-            decisions={"analytics": "denied"},
-            method="custom",
-            visitor_id="v-back",
-            returning=True,
-        )
+        body, created = decide(site, {"analytics": "denied"}, returning=True)
     assert created and body["decisions"] == {"analytics": {"state": "withdrawn", "version": 2}}
     statements = _ledger_statements(captured)
     # the look-up, then the chain's statement: no first-decision statement tried in vain
@@ -219,14 +212,7 @@ def test_the_banners_hint_skips_the_first_decision_attempt_for_a_visitor_unseen_
 
 
 def test_a_wrong_hint_still_records_a_new_visitors_first_decision(site):
-    body, created = record_decision(
-        site,
-        receipt_id=uuid.uuid4(),
-        decisions={"analytics": "granted"},
-        method="custom",
-        visitor_id="v-new",
-        returning=True,
-    )
+    body, created = decide(site, {"analytics": "granted"}, visitor="v-new", returning=True)
     assert created and body["decisions"] == {"analytics": {"state": "granted", "version": 1}}
     assert Subject.objects.count() == 1 and ConsentEvent.objects.get().seq == 1
     assert verify_chain() is None

@@ -129,8 +129,8 @@ def test_back_dated_events_are_counted(history):
     assert from_dashboard(site, YEAR) == from_ledger(site, YEAR)
 
 
-def test_vendor_events_and_other_sites_are_kept_apart(history):
-    site = history
+def add_vendor_event_and_other_site(site):
+    """A vendor's event for the site, and another site with one decision; returns that site."""
     vendor = Vendor.objects.get(site=site)
     ads = Purpose.objects.get(site=site, key="advertising")
     subject_id = resolve_subject(site, visitor_id="v10")
@@ -139,6 +139,12 @@ def test_vendor_events_and_other_sites_are_kept_apart(history):
     other = Site.objects.create(key="other", name="Other")
     Purpose.objects.create(site=other, key="analytics")
     record(other, "w1", DAY1, {"analytics": "granted"}, "accept_all")
+    return other
+
+
+def test_vendor_events_and_other_sites_are_kept_apart(history):
+    site = history
+    other = add_vendor_event_and_other_site(site)
 
     assert roll_up() == {"acme": 9, "other": 1}
     assert rolled_up_events(site) == 9 and rolled_up_events(other) == 1
@@ -170,14 +176,7 @@ def roll_up_both_ways(settings):
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the one-scan roll-up is PostgreSQL's")
 def test_one_scan_and_three_statements_count_the_same(history, settings):
     site = history
-    vendor = Vendor.objects.get(site=site)
-    ads = Purpose.objects.get(site=site, key="advertising")
-    subject_id = resolve_subject(site, visitor_id="v10")
-    with transaction.atomic():
-        append_events(site, subject_id, [(ads, vendor, "denied")], method="custom", recorded_at=DAY1)
-    other = Site.objects.create(key="other", name="Other")
-    Purpose.objects.create(site=other, key="analytics")
-    record(other, "w1", DAY1, {"analytics": "granted"}, "accept_all")
+    add_vendor_event_and_other_site(site)
     record(site, "v9", DAY1 - timedelta(days=40), {"analytics": "denied"}, "reject_all", "", "")
 
     one_scan, three = roll_up_both_ways(settings)

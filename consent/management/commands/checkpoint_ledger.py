@@ -31,22 +31,19 @@ class Command(BaseCommand):
             done = checkpoint_sites(sites)
         except CheckpointError as exc:
             raise CommandError(str(exc)) from exc
-        lines = []
         say = self.stderr if copy == "-" else self.stdout  # standard output holds only the copy then
         for target, checkpoint in done:
             if checkpoint is None:
                 say.write(f"site {target.key}: unchanged since its last checkpoint")
                 continue
-            lines.append(copy_line(checkpoint, target.key))
             say.write(
                 f"site {target.key}: checkpoint {checkpoint.pk} up to event {checkpoint.upto_event_id}, "
                 f"{checkpoint.event_count} events, {checkpoint.head_count} heads, "
                 f"events root {checkpoint.events_root[:16]}…"
             )
-        if copy == "-":
-            for line in lines:
-                self.stdout.write(line)
-        elif copy:
+            if copy == "-":
+                self.stdout.write(copy_line(checkpoint, target.key))
+        if copy and copy != "-":
             try:
                 appended = append_missing(copy, sites)
             except (OSError, UnicodeDecodeError, CopyError) as exc:
